@@ -1,0 +1,31 @@
+# Everything runs inside .venv, built from uv.lock by a uv that lives in .tools/.
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.synced
+
+.PHONY: demo test lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/python -m airflow_openai.demo
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/import_cost.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS)

@@ -1,0 +1,112 @@
+"""API calls as plain data: what to send and how to read the answer.
+
+Each hook method builds one `ApiCall`; the sync and async transports both execute
+it, so a call is described exactly once whatever the I/O style.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any, Generic, TypeVar
+from urllib.parse import quote
+
+T = TypeVar("T")
+
+ADMIN_PREFIX = "/organization"
+
+
+def segment(value: str) -> str:
+    """Quote an id for use as one path segment, refusing empty ids before any request."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"an id is required in the request path, got {value!r}")
+    return quote(value, safe="")
+
+
+@dataclass(frozen=True)
+class MultipartFile:
+    """A file part of a multipart body, sent straight from its file object in chunks."""
+
+    filename: str
+    content: IO[bytes]
+    content_type: str = "application/octet-stream"
+    start: int | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(
+        cls, filename: str, content: IO[bytes], content_type: str = "application/octet-stream"
+    ) -> MultipartFile:
+        start = content.tell() if _seekable(content) else None
+        return cls(filename, content, content_type, start)
+
+    def rewind(self) -> None:
+        """Return to where the body started, so a retried attempt sends the same bytes."""
+        if self.start is not None:
+            self.content.seek(self.start)
+
+
+@dataclass(frozen=True)
+class ApiCall(Generic[T]):
+    """One request to the OpenAI API and the parser of its JSON answer.
+
+    With `paginated`, `parse` reads one element of the list's `data`, and the
+    transports follow the cursor (`after` / `has_more`, and `last_id` where given).
+    """
+
+    method: str
+    path: str
+    parse: Callable[[Any], T]
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    form: Mapping[str, str] | None = None
+    files: Mapping[str, MultipartFile] | None = None
+    paginated: bool = False
+
+    @property
+    def admin(self) -> bool:
+        """Organization endpoints take the admin key; every other endpoint takes the project key."""
+        return self.path.startswith(ADMIN_PREFIX)
+
+    @property
+    def describe(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def query(self) -> dict[str, Any] | None:
+        if not self.params:
+            return None
+        return {key: value for key, value in self.params.items() if value is not None}
+
+    def multipart(self) -> dict[str, tuple[str, IO[bytes], str]] | None:
+        if not self.files:
+            return None
+        for part in self.files.values():
+            part.rewind()
+        return {name: (part.filename, part.content, part.content_type) for name, part in self.files.items()}
+
+    def next_page(self, page: Mapping[str, Any]) -> ApiCall[T] | None:
+        """The call for the page after `page`, or None when this was the last one."""
+        data = page.get("data") or []
+        if not self.paginated or not page.get("has_more") or not data:
+            return None
+        cursor = page.get("last_id") or data[-1].get("id")
+        if not cursor:
+            return None
+        return ApiCall(
+            self.method,
+            self.path,
+            self.parse,
+            params={**(self.params or {}), "after": cursor},
+            paginated=True,
+        )
+
+
+def raw_json(value: Any) -> Any:
+    """Parser for calls whose answer has no model of its own."""
+    return value
+
+
+def _seekable(stream: IO[bytes]) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,55 @@
+"""`/fine_tuning/jobs` with events and checkpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_openai.client.calls import ApiCall, segment
+from airflow_openai.models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
+
+
+def create_fine_tuning_job(model: str, training_file: str, **options: Any) -> ApiCall[FineTuningJob]:
+    """Start a job; `options` are the spec's other fields (validation_file, suffix, seed, hyperparameters...)."""
+    body = {
+        "model": model,
+        "training_file": training_file,
+        **{k: v for k, v in options.items() if v is not None},
+    }
+    return ApiCall("POST", "/fine_tuning/jobs", FineTuningJob.model_validate, json=body)
+
+
+def get_fine_tuning_job(fine_tuning_job_id: str) -> ApiCall[FineTuningJob]:
+    return ApiCall("GET", f"/fine_tuning/jobs/{segment(fine_tuning_job_id)}", FineTuningJob.model_validate)
+
+
+def list_fine_tuning_jobs(limit: int | None = None, after: str | None = None) -> ApiCall[FineTuningJob]:
+    params = {"limit": limit, "after": after}
+    return ApiCall("GET", "/fine_tuning/jobs", FineTuningJob.model_validate, params=params, paginated=True)
+
+
+def cancel_fine_tuning_job(fine_tuning_job_id: str) -> ApiCall[FineTuningJob]:
+    return ApiCall(
+        "POST", f"/fine_tuning/jobs/{segment(fine_tuning_job_id)}/cancel", FineTuningJob.model_validate
+    )
+
+
+def list_fine_tuning_events(
+    fine_tuning_job_id: str, limit: int | None = None, after: str | None = None
+) -> ApiCall[FineTuningJobEvent]:
+    """The job's progress log, newest first."""
+    path = f"/fine_tuning/jobs/{segment(fine_tuning_job_id)}/events"
+    return ApiCall(
+        "GET",
+        path,
+        FineTuningJobEvent.model_validate,
+        params={"limit": limit, "after": after},
+        paginated=True,
+    )
+
+
+def list_fine_tuning_checkpoints(
+    fine_tuning_job_id: str, limit: int | None = None, after: str | None = None
+) -> ApiCall[FineTuningJobCheckpoint]:
+    path = f"/fine_tuning/jobs/{segment(fine_tuning_job_id)}/checkpoints"
+    params = {"limit": limit, "after": after}
+    return ApiCall("GET", path, FineTuningJobCheckpoint.model_validate, params=params, paginated=True)

@@ -1,0 +1,19 @@
+"""`/models`."""
+
+from __future__ import annotations
+
+from airflow_openai.client.calls import ApiCall, segment
+from airflow_openai.models import DeletedObject, Model
+
+
+def list_models() -> ApiCall[Model]:
+    return ApiCall("GET", "/models", Model.model_validate, paginated=True)
+
+
+def get_model(model: str) -> ApiCall[Model]:
+    return ApiCall("GET", f"/models/{segment(model)}", Model.model_validate)
+
+
+def delete_model(model: str) -> ApiCall[DeletedObject]:
+    """Delete a fine-tuned model (owner role required)."""
+    return ApiCall("DELETE", f"/models/{segment(model)}", DeletedObject.model_validate)

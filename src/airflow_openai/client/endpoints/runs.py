@@ -1,0 +1,37 @@
+"""`/threads/{thread_id}/runs`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_openai.client.calls import ApiCall, segment
+from airflow_openai.models import RunObject
+
+
+def _runs(thread_id: str) -> str:
+    return f"/threads/{segment(thread_id)}/runs"
+
+
+def create_run(thread_id: str, assistant_id: str, **options: Any) -> ApiCall[RunObject]:
+    """Run an assistant on a thread; `options` are the spec's other fields (model, instructions, tools...)."""
+    body = {"assistant_id": assistant_id, **{k: v for k, v in options.items() if v is not None}}
+    return ApiCall("POST", _runs(thread_id), RunObject.model_validate, json=body)
+
+
+def get_run(thread_id: str, run_id: str) -> ApiCall[RunObject]:
+    return ApiCall("GET", f"{_runs(thread_id)}/{segment(run_id)}", RunObject.model_validate)
+
+
+def list_runs(
+    thread_id: str,
+    limit: int | None = None,
+    order: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+) -> ApiCall[RunObject]:
+    params = {"limit": limit, "order": order, "after": after, "before": before}
+    return ApiCall("GET", _runs(thread_id), RunObject.model_validate, params=params, paginated=True)
+
+
+def cancel_run(thread_id: str, run_id: str) -> ApiCall[RunObject]:
+    return ApiCall("POST", f"{_runs(thread_id)}/{segment(run_id)}/cancel", RunObject.model_validate)

@@ -1,0 +1,126 @@
+"""`/vector_stores` with files and file batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_openai.client.calls import ApiCall, segment
+from airflow_openai.models import (
+    DeletedObject,
+    VectorStoreFileBatchObject,
+    VectorStoreFileObject,
+    VectorStoreObject,
+)
+
+
+def _store(vector_store_id: str) -> str:
+    return f"/vector_stores/{segment(vector_store_id)}"
+
+
+def _listing(
+    limit: int | None, order: str | None, after: str | None, before: str | None, **more: Any
+) -> dict[str, Any]:
+    return {"limit": limit, "order": order, "after": after, "before": before, **more}
+
+
+def create_vector_store(
+    name: str | None = None, file_ids: list[str] | None = None, **options: Any
+) -> ApiCall[VectorStoreObject]:
+    """Create a store; `options` are the spec's other fields (expires_after, chunking_strategy, metadata)."""
+    body = {"name": name, "file_ids": file_ids, **options}
+    return ApiCall(
+        "POST",
+        "/vector_stores",
+        VectorStoreObject.model_validate,
+        json={k: v for k, v in body.items() if v is not None},
+    )
+
+
+def get_vector_store(vector_store_id: str) -> ApiCall[VectorStoreObject]:
+    return ApiCall("GET", _store(vector_store_id), VectorStoreObject.model_validate)
+
+
+def update_vector_store(vector_store_id: str, **changes: Any) -> ApiCall[VectorStoreObject]:
+    return ApiCall("POST", _store(vector_store_id), VectorStoreObject.model_validate, json=changes)
+
+
+def list_vector_stores(
+    limit: int | None = None, order: str | None = None, after: str | None = None, before: str | None = None
+) -> ApiCall[VectorStoreObject]:
+    params = _listing(limit, order, after, before)
+    return ApiCall("GET", "/vector_stores", VectorStoreObject.model_validate, params=params, paginated=True)
+
+
+def delete_vector_store(vector_store_id: str) -> ApiCall[DeletedObject]:
+    return ApiCall("DELETE", _store(vector_store_id), DeletedObject.model_validate)
+
+
+def create_vector_store_file(
+    vector_store_id: str, file_id: str, chunking_strategy: dict[str, Any] | None = None
+) -> ApiCall[VectorStoreFileObject]:
+    body: dict[str, Any] = {"file_id": file_id}
+    if chunking_strategy:
+        body["chunking_strategy"] = chunking_strategy
+    return ApiCall(
+        "POST", f"{_store(vector_store_id)}/files", VectorStoreFileObject.model_validate, json=body
+    )
+
+
+def get_vector_store_file(vector_store_id: str, file_id: str) -> ApiCall[VectorStoreFileObject]:
+    path = f"{_store(vector_store_id)}/files/{segment(file_id)}"
+    return ApiCall("GET", path, VectorStoreFileObject.model_validate)
+
+
+def list_vector_store_files(
+    vector_store_id: str,
+    limit: int | None = None,
+    order: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    filter: str | None = None,
+) -> ApiCall[VectorStoreFileObject]:
+    params = _listing(limit, order, after, before, filter=filter)
+    path = f"{_store(vector_store_id)}/files"
+    return ApiCall("GET", path, VectorStoreFileObject.model_validate, params=params, paginated=True)
+
+
+def delete_vector_store_file(vector_store_id: str, file_id: str) -> ApiCall[DeletedObject]:
+    """Detach a file from the store (the file itself stays)."""
+    path = f"{_store(vector_store_id)}/files/{segment(file_id)}"
+    return ApiCall("DELETE", path, DeletedObject.model_validate)
+
+
+def create_vector_store_file_batch(
+    vector_store_id: str, file_ids: list[str], chunking_strategy: dict[str, Any] | None = None
+) -> ApiCall[VectorStoreFileBatchObject]:
+    body: dict[str, Any] = {"file_ids": list(file_ids)}
+    if chunking_strategy:
+        body["chunking_strategy"] = chunking_strategy
+    path = f"{_store(vector_store_id)}/file_batches"
+    return ApiCall("POST", path, VectorStoreFileBatchObject.model_validate, json=body)
+
+
+def get_vector_store_file_batch(vector_store_id: str, batch_id: str) -> ApiCall[VectorStoreFileBatchObject]:
+    path = f"{_store(vector_store_id)}/file_batches/{segment(batch_id)}"
+    return ApiCall("GET", path, VectorStoreFileBatchObject.model_validate)
+
+
+def cancel_vector_store_file_batch(
+    vector_store_id: str, batch_id: str
+) -> ApiCall[VectorStoreFileBatchObject]:
+    path = f"{_store(vector_store_id)}/file_batches/{segment(batch_id)}/cancel"
+    return ApiCall("POST", path, VectorStoreFileBatchObject.model_validate)
+
+
+def list_vector_store_file_batch_files(
+    vector_store_id: str,
+    batch_id: str,
+    limit: int | None = None,
+    order: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    filter: str | None = None,
+) -> ApiCall[VectorStoreFileObject]:
+    params = _listing(limit, order, after, before, filter=filter)
+    path = f"{_store(vector_store_id)}/file_batches/{segment(batch_id)}/files"
+    return ApiCall("GET", path, VectorStoreFileObject.model_validate, params=params, paginated=True)

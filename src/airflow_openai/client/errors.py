@@ -1,0 +1,144 @@
+"""One exception hierarchy for everything the API or the network can do to a call.
+
+Every status error carries what a user needs to report or act on it: the HTTP status,
+the `x-request-id` to quote to OpenAI support, and the fields of the error envelope
+(`type`, `code`, `param`, `message`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class OpenAIError(Exception):
+    """Base class of every error this provider raises about the OpenAI API."""
+
+
+class MissingCredentialsError(OpenAIError):
+    """No API key (or no admin key for `/organization/*`) could be found: nothing was sent."""
+
+
+class APIConnectionError(OpenAIError):
+    """The request never got an HTTP answer (refused, reset, DNS, TLS...)."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out before an answer arrived."""
+
+
+class APIStatusError(OpenAIError):
+    """The API answered with a non-success status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        request_id: str | None = None,
+        type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        body: Any = None,
+        headers: httpx.Headers | None = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.request_id = request_id
+        self.type = type
+        self.code = code
+        self.param = param
+        self.body = body
+        self.headers = headers if headers is not None else httpx.Headers()
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        details = [f"HTTP {self.status_code}"]
+        if self.type:
+            details.append(f"type={self.type}")
+        if self.code:
+            details.append(f"code={self.code}")
+        if self.param:
+            details.append(f"param={self.param}")
+        if self.request_id:
+            details.append(f"request_id={self.request_id}")
+        return f"{self.message} ({', '.join(details)})"
+
+
+class BadRequestError(APIStatusError):
+    """400: the request is malformed or names something invalid; retrying will not help."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key is valid but may not do this (e.g. a project key on an admin endpoint)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such object, or not visible to this key's project."""
+
+
+class ConflictError(APIStatusError):
+    """409: the object is in a state that forbids this change right now."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the body was understood but its values cannot be processed."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests or tokens, or the quota is used up."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the API failed; usually transient."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_from_response(response: httpx.Response) -> APIStatusError:
+    """Build the typed error for a non-success response, reading the OpenAI error envelope."""
+    body: Any
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text or None
+    envelope = body.get("error") if isinstance(body, dict) else None
+    if isinstance(envelope, dict):
+        message = str(envelope.get("message") or response.reason_phrase)
+        fields = {key: _text_or_none(envelope.get(key)) for key in ("type", "code", "param")}
+    else:
+        message = (body if isinstance(body, str) and body else response.reason_phrase) or "HTTP error"
+        fields = {"type": None, "code": None, "param": None}
+    status = response.status_code
+    cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
+    return cls(
+        message,
+        status_code=status,
+        request_id=response.headers.get("x-request-id"),
+        body=body,
+        headers=response.headers,
+        **fields,
+    )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,38 @@
+"""Where downloaded bytes go: a file object written chunk by chunk, restartable for retries."""
+
+from __future__ import annotations
+
+from typing import IO
+
+
+class Sink:
+    """Counts what is written and, on a retried download, starts over from where it began.
+
+    A destination that cannot seek cannot be rewound, so a download into it is retried
+    only while nothing has been written yet.
+    """
+
+    def __init__(self, destination: IO[bytes]) -> None:
+        self.destination = destination
+        self.written = 0
+        self._start = _position(destination)
+
+    def restart(self) -> None:
+        if self.written == 0:
+            return
+        if self._start is None:
+            raise OSError("the download failed part-way into a destination that cannot be rewound")
+        self.destination.seek(self._start)
+        self.destination.truncate()
+        self.written = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.destination.write(chunk)
+        self.written += len(chunk)
+
+
+def _position(stream: IO[bytes]) -> int | None:
+    try:
+        return stream.tell() if stream.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None

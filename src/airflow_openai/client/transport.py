@@ -1,0 +1,158 @@
+"""The only code that performs I/O: a sync and an async transport over the same exchange.
+
+Each method is the same few lines in both classes: build the request, send it
+inside tenacity with the shared `RetryPolicy`, read the answer with the shared
+parsers. Everything else lives in `exchange`, `calls` and `policy`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import IO, Any, TypeVar
+
+import httpx
+from tenacity import AsyncRetrying, Retrying
+
+from airflow_openai.client.calls import ApiCall
+from airflow_openai.client.exchange import (
+    DOWNLOAD_CHUNK,
+    build_request,
+    client_options,
+    parse_page,
+    raise_for_error,
+    translated_transport_errors,
+)
+from airflow_openai.client.policy import RetryPolicy
+from airflow_openai.client.settings import ClientSettings
+from airflow_openai.client.sink import Sink
+
+T = TypeVar("T")
+
+
+class SyncTransport:
+    """Blocking transport for workers and sync hook methods."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        http_client: httpx.Client | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
+        self._client = http_client or httpx.Client(**client_options(settings))
+        self._sleep = sleep
+
+    def _retrying(self, call: ApiCall[Any]) -> Retrying:
+        return Retrying(**self.policy.tenacity_arguments(self._sleep, call.describe))
+
+    def _send(self, call: ApiCall[Any], *, stream: bool = False) -> httpx.Response:
+        request = build_request(self._client, self.settings, call)
+        with translated_transport_errors(request):
+            response = self._client.send(request, stream=stream)
+            if response.is_error:
+                response.read()
+        raise_for_error(response)
+        return response
+
+    def _json(self, call: ApiCall[Any]) -> Any:
+        for attempt in self._retrying(call):
+            with attempt:
+                return self._send(call).json()
+        raise AssertionError("unreachable")
+
+    def request(self, call: ApiCall[T]) -> T:
+        return call.parse(self._json(call))
+
+    def paginate(self, call: ApiCall[T]) -> Iterator[T]:
+        next_call: ApiCall[T] | None = call
+        while next_call is not None:
+            page = self._json(next_call)
+            yield from parse_page(next_call, page)
+            next_call = next_call.next_page(page)
+
+    def download(self, call: ApiCall[Any], destination: IO[bytes]) -> int:
+        sink = Sink(destination)
+        for attempt in self._retrying(call):
+            with attempt:
+                sink.restart()
+                response = self._send(call, stream=True)
+                try:
+                    with translated_transport_errors(response.request):
+                        for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                            sink.write(chunk)
+                finally:
+                    response.close()
+                return sink.written
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class AsyncTransport:
+    """Non-blocking transport for triggers and concurrent fan-out; same calls, same policy."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
+        self._client = http_client or httpx.AsyncClient(**client_options(settings))
+        self._sleep = sleep
+
+    def _retrying(self, call: ApiCall[Any]) -> AsyncRetrying:
+        return AsyncRetrying(**self.policy.tenacity_arguments(self._sleep, call.describe))
+
+    async def _send(self, call: ApiCall[Any], *, stream: bool = False) -> httpx.Response:
+        request = build_request(self._client, self.settings, call)
+        with translated_transport_errors(request):
+            response = await self._client.send(request, stream=stream)
+            if response.is_error:
+                await response.aread()
+        raise_for_error(response)
+        return response
+
+    async def _json(self, call: ApiCall[Any]) -> Any:
+        async for attempt in self._retrying(call):
+            with attempt:
+                return (await self._send(call)).json()
+        raise AssertionError("unreachable")
+
+    async def request(self, call: ApiCall[T]) -> T:
+        return call.parse(await self._json(call))
+
+    async def paginate(self, call: ApiCall[T]) -> AsyncIterator[T]:
+        next_call: ApiCall[T] | None = call
+        while next_call is not None:
+            page = await self._json(next_call)
+            for item in parse_page(next_call, page):
+                yield item
+            next_call = next_call.next_page(page)
+
+    async def download(self, call: ApiCall[Any], destination: IO[bytes]) -> int:
+        sink = Sink(destination)
+        async for attempt in self._retrying(call):
+            with attempt:
+                sink.restart()
+                response = await self._send(call, stream=True)
+                try:
+                    with translated_transport_errors(response.request):
+                        async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
+                            sink.write(chunk)
+                finally:
+                    await response.aclose()
+                return sink.written
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,1 @@
+"""Example DAGs; they double as tests and as the README's examples."""

@@ -1,0 +1,3 @@
+from airflow_openai.hooks.openai import OpenAIHook
+
+__all__ = ["OpenAIHook"]

@@ -1,0 +1,72 @@
+"""From an Airflow connection (ours, or an `openai` one made for the other provider) to `ClientSettings`.
+
+Empty fields fall back to the environment variables the OpenAI SDKs use, so a
+worker configured for the SDK works here unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from airflow_openai.client.settings import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ClientSettings,
+)
+
+ENV_FALLBACKS = {
+    "api_key": "OPENAI_API_KEY",
+    "admin_api_key": "OPENAI_ADMIN_KEY",
+    "organization": "OPENAI_ORG_ID",
+    "project": "OPENAI_PROJECT_ID",
+    "base_url": "OPENAI_BASE_URL",
+}
+
+
+def settings_from_connection(
+    conn: Any | None, conn_id: str, environ: Mapping[str, str] | None = None
+) -> ClientSettings:
+    """Resolve credentials and endpoint; `conn` may be None when only the environment is configured."""
+    env = os.environ if environ is None else environ
+    extra: dict[str, Any] = dict(conn.extra_dejson) if conn is not None else {}
+    # apache-airflow-providers-openai keeps its client options under one extra key.
+    legacy = extra.get("openai_client_kwargs")
+    options = {**(legacy if isinstance(legacy, dict) else {}), **extra}
+
+    def pick(name: str, *values: Any) -> Any:
+        for value in values:
+            if value not in (None, ""):
+                return value
+        fallback = ENV_FALLBACKS.get(name)
+        return env.get(fallback) or None if fallback else None
+
+    host = _base_url(conn) if conn is not None else None
+    return ClientSettings(
+        api_key=pick("api_key", conn.password if conn is not None else None, options.get("api_key")),
+        admin_api_key=pick("admin_api_key", options.get("admin_api_key")),
+        base_url=pick("base_url", host, options.get("base_url")) or DEFAULT_BASE_URL,
+        organization=pick("organization", options.get("organization")),
+        project=pick("project", options.get("project")),
+        timeout=float(pick("timeout", options.get("timeout")) or DEFAULT_TIMEOUT),
+        max_retries=int(_first_set(options.get("max_retries"), DEFAULT_MAX_RETRIES)),
+        source=conn_id,
+    )
+
+
+def _base_url(conn: Any) -> str | None:
+    host = (conn.host or "").strip()
+    if not host:
+        return None
+    url = host if "://" in host else f"https://{host}"
+    if conn.port and f":{conn.port}" not in url:
+        scheme, rest = url.split("://", 1)
+        netloc, _, path = rest.partition("/")
+        url = f"{scheme}://{netloc}:{conn.port}" + (f"/{path}" if path else "")
+    return url
+
+
+def _first_set(*values: Any) -> Any:
+    return next(value for value in values if value not in (None, ""))

@@ -1,0 +1,253 @@
+"""`OpenAIHook`: credentials from an Airflow connection, and one method per OpenAI API call."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from airflow.sdk import BaseHook
+
+from airflow_openai.client.calls import ApiCall
+from airflow_openai.client.endpoints import files
+from airflow_openai.client.policy import RetryPolicy
+from airflow_openai.client.settings import ClientSettings
+from airflow_openai.client.transport import AsyncTransport, SyncTransport
+from airflow_openai.hooks.api_methods import (
+    BatchesAPI,
+    FilesAPI,
+    FineTuningAPI,
+    ModelsAPI,
+    OrganizationAPI,
+    RunsAPI,
+    VectorStoresAPI,
+)
+from airflow_openai.hooks.connection import settings_from_connection
+from airflow_openai.models import UPLOADABLE_PURPOSES, OpenAIFile
+from airflow_openai.provider import CONN_TYPE
+
+T = TypeVar("T")
+
+PathOrFile = str | os.PathLike[str] | IO[bytes]
+
+
+class OpenAIHook(
+    FilesAPI, BatchesAPI, FineTuningAPI, ModelsAPI, VectorStoresAPI, RunsAPI, OrganizationAPI, BaseHook
+):
+    """Talk to the OpenAI platform API with the credentials of an Airflow connection.
+
+    The connection's password is the API key and its host the base URL (default
+    ``https://api.openai.com/v1``); extras hold ``organization``, ``project``,
+    ``admin_api_key`` (used only for ``/organization/*``), ``timeout`` and
+    ``max_retries``. Empty fields fall back to ``OPENAI_API_KEY``, ``OPENAI_ADMIN_KEY``,
+    ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` and ``OPENAI_BASE_URL``.
+
+    Building the hook does no I/O: the connection is read and the HTTP clients are
+    built on the first call, and closed by :meth:`close` / :meth:`aclose` (or ``with``).
+
+    :param openai_conn_id: the Airflow connection to use.
+    :param settings: explicit settings, bypassing the connection (tests, scripts).
+    :param retry_policy: override the retry timing (attempts still come from the connection).
+    """
+
+    conn_name_attr = "openai_conn_id"
+    default_conn_name = "openai_default"
+    conn_type = CONN_TYPE
+    hook_name = "OpenAI Platform"
+
+    def __init__(
+        self,
+        openai_conn_id: str = default_conn_name,
+        *,
+        settings: ClientSettings | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__()
+        self.openai_conn_id = openai_conn_id
+        self._settings = settings
+        self._retry_policy = retry_policy
+        self._sync: SyncTransport | None = None
+        self._async: dict[asyncio.AbstractEventLoop, AsyncTransport] = {}
+
+    # -- credentials -------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> ClientSettings:
+        """The resolved credentials and endpoint (reads the connection on first use)."""
+        if self._settings is None:
+            self._settings = self._remember(
+                settings_from_connection(self._find_connection(), self.openai_conn_id)
+            )
+        return self._settings
+
+    async def asettings(self) -> ClientSettings:
+        """Like :attr:`settings`, reading the connection without blocking the event loop."""
+        if self._settings is None:
+            conn = await self._afind_connection()
+            self._settings = self._remember(settings_from_connection(conn, self.openai_conn_id))
+        return self._settings
+
+    def _find_connection(self) -> Any | None:
+        from airflow.sdk.exceptions import AirflowNotFoundException
+
+        try:
+            return self.get_connection(self.openai_conn_id)
+        except AirflowNotFoundException:
+            return self._connection_missing()
+
+    async def _afind_connection(self) -> Any | None:
+        from airflow.sdk.exceptions import AirflowNotFoundException
+
+        try:
+            return await self.aget_connection(self.openai_conn_id)
+        except AirflowNotFoundException:
+            return self._connection_missing()
+
+    def _connection_missing(self) -> None:
+        """Not defined: the OPENAI_* environment alone may configure the hook."""
+        self.log.info(
+            "Connection %r is not defined; using OPENAI_* environment variables", self.openai_conn_id
+        )
+        return None
+
+    @staticmethod
+    def _remember(settings: ClientSettings) -> ClientSettings:
+        """Register the keys with Airflow's secret masker, whatever source they came from."""
+        from airflow.sdk.log import mask_secret
+
+        for key in (settings.api_key, settings.admin_api_key):
+            if key:
+                mask_secret(key)
+        return settings
+
+    # -- running calls ------------------------------------------------------------------------------
+
+    def _policy(self, settings: ClientSettings) -> RetryPolicy:
+        if self._retry_policy is None:
+            return RetryPolicy(max_retries=settings.max_retries)
+        return self._retry_policy
+
+    @property
+    def transport(self) -> SyncTransport:
+        if self._sync is None:
+            settings = self.settings
+            self._sync = SyncTransport(settings, policy=self._policy(settings))
+        return self._sync
+
+    async def atransport(self) -> AsyncTransport:
+        """The async transport of the running event loop (an httpx client cannot cross loops)."""
+        loop = asyncio.get_running_loop()
+        transport = self._async.get(loop)
+        if transport is None:
+            settings = await self.asettings()
+            transport = self._async[loop] = AsyncTransport(settings, policy=self._policy(settings))
+        return transport
+
+    def run_call(self, call: ApiCall[T]) -> T | Iterator[T]:
+        """Execute a call: its model, or an iterator over every page of a list."""
+        if call.paginated:
+            return self.transport.paginate(call)
+        return self.transport.request(call)
+
+    def arun_call(self, call: ApiCall[T]) -> Any:
+        """Execute a call asynchronously: an awaitable model, or an async iterator over a list."""
+        if call.paginated:
+            return self._apaginate(call)
+        return self._arequest(call)
+
+    async def _arequest(self, call: ApiCall[T]) -> T:
+        return await (await self.atransport()).request(call)
+
+    async def _apaginate(self, call: ApiCall[T]) -> AsyncIterator[T]:
+        async for item in (await self.atransport()).paginate(call):
+            yield item
+
+    # -- files: bodies streamed, never read whole ------------------------------------------------------
+
+    def create_file(self, file: PathOrFile, purpose: str, filename: str | None = None) -> OpenAIFile:
+        """Upload a file (path or binary file object) in one request, streamed from disk.
+
+        For files over a few hundred MB prefer the Uploads API (`create_upload` and parts).
+        """
+        check_purpose(purpose)
+        with _opened(file, "rb") as stream:
+            return self.transport.request(files.create_file(stream, purpose, filename or _name_of(file)))
+
+    def download_file(self, file_id: str, destination: PathOrFile) -> int:
+        """Stream a file's content to a path or a binary file object; returns the byte count."""
+        with _opened(destination, "wb") as sink:
+            return self.transport.download(files.download_file(file_id), sink)
+
+    async def adownload_file(self, file_id: str, destination: PathOrFile) -> int:
+        with _opened(destination, "wb") as sink:
+            return await (await self.atransport()).download(files.download_file(file_id), sink)
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Check the key and endpoint by listing models (the Airflow UI's "Test" button)."""
+        try:
+            count = sum(1 for _ in self.list_models())
+        except Exception as exc:
+            return False, str(exc)
+        return True, f"Connected to {self.settings.base_url}: {count} models available"
+
+    def get_conn(self) -> SyncTransport:
+        return self.transport
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        loop = asyncio.get_running_loop()
+        transport = self._async.pop(loop, None)
+        if transport is not None:
+            await transport.aclose()
+
+    def __enter__(self) -> OpenAIHook:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> OpenAIHook:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+def check_purpose(purpose: str) -> None:
+    """Refuse a purpose the API does not accept for uploads, before anything is sent."""
+    if purpose not in UPLOADABLE_PURPOSES:
+        raise ValueError(f"purpose must be one of {', '.join(UPLOADABLE_PURPOSES)}; got {purpose!r}")
+
+
+class _opened:
+    """Open a path for the duration of a call, or pass a caller's file object through untouched."""
+
+    def __init__(self, target: PathOrFile, mode: str) -> None:
+        self._target = target
+        self._mode = mode
+        self._owned: IO[bytes] | None = None
+
+    def __enter__(self) -> IO[bytes]:
+        if isinstance(self._target, str | os.PathLike):
+            self._owned = open(self._target, self._mode)  # noqa: SIM115 - closed in __exit__
+            return self._owned
+        return self._target
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._owned is not None:
+            self._owned.close()
+
+
+def _name_of(file: PathOrFile) -> str:
+    if isinstance(file, str | os.PathLike):
+        return Path(file).name
+    name = getattr(file, "name", None)
+    return Path(name).name if isinstance(name, str) else "upload.bin"

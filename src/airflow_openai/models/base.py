@@ -1,0 +1,25 @@
+"""What every API object shares: unknown fields are kept, because the API keeps growing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class OpenAIObject(BaseModel):
+    """Base of all models: fields named as in the OpenAI spec, extra fields preserved."""
+
+    model_config = ConfigDict(extra="allow", protected_namespaces=(), populate_by_name=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data, e.g. for XCom; unset optional fields are left out."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class DeletedObject(OpenAIObject):
+    """The answer to a delete: which object, and whether it is gone."""
+
+    id: str
+    object: str
+    deleted: bool

@@ -1,0 +1,5 @@
+"""Operators. Importing this package from a DAG file does no I/O and builds no client."""
+
+from airflow_openai.operators.base import OpenAIBaseOperator
+
+__all__ = ["OpenAIBaseOperator"]

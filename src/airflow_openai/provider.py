@@ -1,0 +1,61 @@
+"""Provider metadata read by Airflow through the `apache_airflow_provider` entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_openai import __version__
+
+CONN_TYPE = "openai_platform"
+
+
+def get_provider_info() -> dict[str, Any]:
+    """What Airflow shows in `airflow providers list` and uses to build the connection form."""
+    return {
+        "package-name": "airflow-provider-openai",
+        "name": "OpenAI Platform",
+        "description": "Batches, files and uploads, fine-tuning, vector stores and organization admin "
+        "on the OpenAI platform API, with deferrable waits and exactly-once submission.",
+        "versions": [__version__],
+        "hook-class-names": ["airflow_openai.hooks.openai.OpenAIHook"],
+        "connection-types": [
+            {
+                "hook-class-name": "airflow_openai.hooks.openai.OpenAIHook",
+                "connection-type": CONN_TYPE,
+                "hook-name": "OpenAI Platform",
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port", "login"],
+                    "relabeling": {"password": "API key", "host": "Base URL"},
+                    "placeholders": {
+                        "password": "sk-proj-...",
+                        "host": "https://api.openai.com/v1",
+                    },
+                },
+                "conn-fields": {
+                    "organization": {
+                        "label": "Organization ID",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Sent as OpenAI-Organization (falls back to OPENAI_ORG_ID).",
+                    },
+                    "project": {
+                        "label": "Project ID",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Sent as OpenAI-Project (falls back to OPENAI_PROJECT_ID).",
+                    },
+                    "admin_api_key": {
+                        "label": "Admin API key",
+                        "schema": {"type": ["string", "null"], "format": "password"},
+                        "description": "Used only for /organization/* endpoints (falls back to OPENAI_ADMIN_KEY).",
+                    },
+                    "timeout": {
+                        "label": "Timeout (seconds)",
+                        "schema": {"type": ["number", "null"], "minimum": 1},
+                    },
+                    "max_retries": {
+                        "label": "Max retries",
+                        "schema": {"type": ["integer", "null"], "minimum": 0},
+                    },
+                },
+            }
+        ],
+    }
