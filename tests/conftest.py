@@ -28,6 +28,8 @@ for name in ("OPENAI_API_KEY", "OPENAI_ADMIN_KEY", "OPENAI_ORG_ID", "OPENAI_PROJ
 from tests.support.keys import ADMIN_KEY, PROJECT_KEY  # noqa: E402
 from tests.support.scripted_server import ScriptedServer  # noqa: E402
 
+pytest_plugins = ["airflow_openai.emulator.pytest_plugin"]
+
 SECRETS = (PROJECT_KEY, ADMIN_KEY)
 
 

@@ -97,3 +97,39 @@ def response_schema(spec: dict[str, Any], path: str, method: str) -> str | None:
     content = spec["paths"][path][method]["responses"].get("200", {}).get("content", {})
     ref = content.get("application/json", {}).get("schema", {}).get("$ref")
     return ref.rsplit("/", 1)[-1] if ref else None
+
+
+def _json_schema(node: Any) -> Any:
+    """OpenAPI 3.0 schema → JSON Schema: `nullable` becomes a null alternative, refs point into `$defs`."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {
+        key: _json_schema(value)
+        for key, value in node.items()
+        if not key.startswith("x-") and key not in ("nullable", "example", "discriminator")
+    }
+    if "$ref" in converted:
+        converted["$ref"] = converted["$ref"].replace("#/components/schemas/", "#/$defs/")
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def response_validator(spec: dict[str, Any], schema_name: str) -> Any:
+    """A jsonschema validator for the named component schema."""
+    import jsonschema
+
+    definitions = {name: _json_schema(schema) for name, schema in spec["components"]["schemas"].items()}
+    return jsonschema.Draft202012Validator({"$ref": f"#/$defs/{schema_name}", "$defs": definitions})
+
+
+def spec_operation(spec: dict[str, Any], method: str, concrete_path: str) -> tuple[str, dict[str, Any]]:
+    """The spec path template and operation matching a concrete `/v1/...` request."""
+    path = concrete_path.removeprefix("/v1")
+    for template, item in spec["paths"].items():
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, path) and method.lower() in item:
+            return template, item[method.lower()]
+    raise KeyError(f"{method} {concrete_path} is not in the spec")

@@ -1,0 +1,3 @@
+from airflow_openai.emulator.server import main
+
+main()

@@ -1,0 +1,195 @@
+"""The emulator's ASGI app: the API under `/v1`, the control plane under `/_emulator`.
+
+A thin ASGI layer in front of FastAPI does what the real service does before any
+route: give every response an `x-request-id`, check the bearer key (admin keys only for
+`/v1/organization/*`, and never elsewhere), apply rate limits and injected faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from airflow_openai.emulator import control
+from airflow_openai.emulator.errors import EmulatorError, unauthorized
+from airflow_openai.emulator.resources import batches, files, inference, models, uploads
+from airflow_openai.emulator.state import EmulatorState
+
+ADMIN_KEY_PREFIX = "sk-admin-"
+ADMIN_PATH_PREFIX = "/v1/organization"
+
+
+def create_app(state: EmulatorState) -> Any:
+    """The ASGI application serving `state`."""
+    api = FastAPI(title="OpenAI platform emulator", openapi_url=None, docs_url=None, redoc_url=None)
+    api.state.emulator = state
+    for module in (files, uploads, batches, models, inference):
+        api.include_router(module.router, prefix="/v1")
+    api.include_router(control.router)
+    api.add_exception_handler(EmulatorError, _emulator_error)
+    api.add_exception_handler(RequestValidationError, _validation_error)
+    api.add_exception_handler(StarletteHTTPException, _http_error)
+    api.add_exception_handler(Exception, _unexpected_error)
+    return Gate(api, state)
+
+
+def _envelope(error: EmulatorError) -> JSONResponse:
+    return JSONResponse(error.envelope(), status_code=error.status, headers=error.headers)
+
+
+async def _emulator_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, EmulatorError)
+    return _envelope(exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    param = ".".join(location) or None
+    kind = first.get("type", "")
+    message = (
+        f"Missing required parameter: '{param}'"
+        if kind == "missing"
+        else f"Invalid value for '{param}': {first.get('msg', '')}"
+    )
+    return _envelope(
+        EmulatorError(
+            400,
+            message,
+            param=param,
+            code="missing_required_parameter" if kind == "missing" else "invalid_value",
+        )
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = (
+        f"Invalid URL ({request.method} {request.url.path})"
+        if exc.status_code in (404, 405)
+        else str(exc.detail)
+    )
+    return _envelope(EmulatorError(exc.status_code, message))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    return _envelope(EmulatorError(500, f"The emulator failed: {exc}", type="server_error"))
+
+
+class Gate:
+    """ASGI middleware: request ids, authentication, rate limits and fault injection."""
+
+    def __init__(self, app: Any, state: EmulatorState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = "req_" + secrets.token_hex(16)
+
+        async def send_with_id(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        path: str = scope["path"]
+        if not path.startswith("/v1/"):
+            await self.app(scope, receive, send_with_id)
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        try:
+            key = self._authenticate(path, headers.get("authorization", ""))
+            extra_headers = await self._admit(scope["method"], path, key, send_with_id)
+        except EmulatorError as error:
+            await self._reply(send_with_id, error.status, error.envelope(), error.headers)
+            return
+        if extra_headers is None:  # the connection was dropped on purpose
+            return
+
+        async def send_with_limits(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and extra_headers:
+                encoded = [(k.encode(), v.encode()) for k, v in extra_headers.items()]
+                message["headers"] = [*message.get("headers", []), *encoded]
+            await send_with_id(message)
+
+        await self.app(scope, receive, send_with_limits)
+
+    @staticmethod
+    def _authenticate(path: str, authorization: str) -> str:
+        scheme, _, key = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise unauthorized(
+                "You didn't provide an API key. You need to provide your API key in an Authorization header "
+                "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+            )
+        key = key.strip()
+        if not key.startswith("sk-"):
+            raise unauthorized("Incorrect API key provided.")
+        is_admin_key = key.startswith(ADMIN_KEY_PREFIX)
+        if path.startswith(ADMIN_PATH_PREFIX) and not is_admin_key:
+            raise EmulatorError(
+                403, "Organization endpoints require an admin API key.", code="insufficient_permissions"
+            )
+        if is_admin_key and not path.startswith(ADMIN_PATH_PREFIX):
+            raise EmulatorError(
+                403,
+                "Admin API keys cannot be used for non-administration endpoints.",
+                code="insufficient_permissions",
+            )
+        return key
+
+    async def _admit(self, method: str, path: str, key: str, send: Any) -> dict[str, str] | None:
+        """Rate limit and faults; returns headers to add, or None when the connection was dropped."""
+        allowed, limit_headers = self.state.faults.rate_limit(key)
+        if not allowed:
+            raise EmulatorError(
+                429,
+                "Rate limit reached for requests",
+                type="requests",
+                code="rate_limit_exceeded",
+                headers=limit_headers,
+            )
+        fault = self.state.faults.take(method, path)
+        if fault is None:
+            return limit_headers
+        if fault.latency_ms:
+            await asyncio.sleep(fault.latency_ms / 1000)
+        if fault.drop:
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]}
+            )
+            await send({"type": "http.response.body", "body": b"{", "more_body": True})
+            raise ConnectionAbortedError("connection dropped by an injected fault")
+        if fault.status is None:
+            return limit_headers
+        headers = dict(fault.headers)
+        if fault.retry_after is not None:
+            headers["retry-after"] = f"{fault.retry_after:g}"
+        if fault.status == 429:
+            headers.setdefault("x-ratelimit-limit-requests", "60")
+            headers.setdefault("x-ratelimit-remaining-requests", "0")
+            headers.setdefault("x-ratelimit-reset-requests", f"{fault.retry_after or 1:g}s")
+        kind = (
+            "requests"
+            if fault.status == 429
+            else ("server_error" if fault.status >= 500 else "invalid_request_error")
+        )
+        raise EmulatorError(fault.status, fault.message, type=kind, headers=headers)
+
+    @staticmethod
+    async def _reply(send: Any, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+        payload = json.dumps(body).encode()
+        raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        raw += [(k.encode(), v.encode()) for k, v in headers.items()]
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,96 @@
+"""The control plane under `/_emulator/`: reset, seed, clock, forced states and injected faults.
+
+It sits outside `/v1`, needs no key, and is what tests and demos use to make time pass
+or the API misbehave on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends
+
+from airflow_openai.emulator import batch_lifecycle
+from airflow_openai.emulator.errors import bad_request, not_found
+from airflow_openai.emulator.faults import Fault
+from airflow_openai.emulator.state import EmulatorState
+from airflow_openai.emulator.store import public
+from airflow_openai.emulator.web import emulator
+
+router = APIRouter(prefix="/_emulator")
+
+
+@router.post("/reset")
+def reset(state: EmulatorState = Depends(emulator)) -> Any:
+    state.reset()
+    return {"reset": True}
+
+
+@router.post("/seed")
+def seed(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    state.ids.seed(body.get("seed"))
+    return {"seed": body.get("seed")}
+
+
+@router.get("/clock")
+def clock(state: EmulatorState = Depends(emulator)) -> Any:
+    return {"now": state.clock.now(), "speed": state.clock.speed, "seconds_per_line": state.seconds_per_line}
+
+
+@router.post("/clock")
+def set_clock(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    if "speed" in body:
+        speed = float(body["speed"])
+        if speed < 0:
+            raise bad_request("speed must be zero or positive", param="speed")
+        state.clock.set_speed(speed)
+    if "seconds_per_line" in body:
+        pace = float(body["seconds_per_line"])
+        if pace <= 0:
+            raise bad_request("seconds_per_line must be positive", param="seconds_per_line")
+        state.seconds_per_line = pace
+    if "advance" in body:
+        state.clock.advance(float(body["advance"]))
+    return {"now": state.now(), "speed": state.clock.speed, "seconds_per_line": state.seconds_per_line}
+
+
+@router.post("/state/batch/{batch_id}")
+def force_batch(
+    batch_id: str, body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
+) -> Any:
+    batch = state.store.get("batch", batch_id)
+    if batch is None:
+        raise not_found("batch", batch_id)
+    status = body.get("status")
+    allowed = ("in_progress", "finalizing", "completed", "failed", "expired", "cancelled")
+    if status not in allowed:
+        raise bad_request(f"status must be one of {list(allowed)}", param="status")
+    return public(batch_lifecycle.force(state, batch, status))
+
+
+@router.post("/faults")
+def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    try:
+        fault = Fault(**body)
+    except TypeError as exc:
+        raise bad_request(f"invalid fault: {exc}") from exc
+    state.faults.add(fault)
+    return {"faults": state.faults.listing()}
+
+
+@router.get("/faults")
+def list_faults(state: EmulatorState = Depends(emulator)) -> Any:
+    return {"faults": state.faults.listing(), "requests_per_minute": state.faults.requests_per_minute}
+
+
+@router.delete("/faults")
+def clear_faults(state: EmulatorState = Depends(emulator)) -> Any:
+    state.faults.clear()
+    return {"faults": []}
+
+
+@router.post("/rate_limit")
+def rate_limit(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    rpm = body.get("requests_per_minute")
+    state.faults.requests_per_minute = int(rpm) if rpm else None
+    return {"requests_per_minute": state.faults.requests_per_minute}

@@ -1,0 +1,46 @@
+"""The API's list envelope with cursor pagination (`limit`, `after`, `before`, `order`, `has_more`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_openai.emulator.errors import bad_request
+from airflow_openai.emulator.store import Obj, public
+
+
+def page(
+    objects: list[Obj],
+    *,
+    limit: int | None = 20,
+    after: str | None = None,
+    before: str | None = None,
+    order: str | None = None,
+    max_limit: int = 100,
+) -> dict[str, Any]:
+    """A page of `objects` (given newest first) as `{"object": "list", "data", "first_id", "last_id", "has_more"}`."""
+    limit = 20 if limit is None else limit
+    if not 1 <= limit <= max_limit:
+        raise bad_request(f"limit must be between 1 and {max_limit}", param="limit")
+    if order not in (None, "asc", "desc"):
+        raise bad_request("order must be 'asc' or 'desc'", param="order")
+    items = list(reversed(objects)) if order == "asc" else list(objects)
+    ids = [item["id"] for item in items]
+    start, end = 0, len(items)
+    if after is not None:
+        if after not in ids:
+            raise bad_request(f"No object with id '{after}' to page after", param="after")
+        start = ids.index(after) + 1
+    if before is not None:
+        if before not in ids:
+            raise bad_request(f"No object with id '{before}' to page before", param="before")
+        end = ids.index(before)
+        start = max(start, end - limit) if after is None else start
+    chosen = items[start:end][:limit]
+    data = [public(item) for item in chosen]
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+        "has_more": start + len(chosen) < end,
+    }

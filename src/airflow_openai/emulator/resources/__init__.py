@@ -1,0 +1,1 @@
+"""One module per API resource: its routes and the rules the real service applies."""

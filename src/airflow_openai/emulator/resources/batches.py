@@ -1,0 +1,115 @@
+"""`/v1/batches`: create over an uploaded JSONL file, retrieve, list, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends
+
+from airflow_openai.emulator import batch_lifecycle
+from airflow_openai.emulator.errors import bad_request, not_found
+from airflow_openai.emulator.listing import page
+from airflow_openai.emulator.responder import SUPPORTED_ENDPOINTS
+from airflow_openai.emulator.state import EmulatorState
+from airflow_openai.emulator.store import Obj, public
+from airflow_openai.emulator.web import emulator
+
+router = APIRouter()
+
+MAX_METADATA_PAIRS = 16
+
+
+def _batch(state: EmulatorState, batch_id: str) -> Obj:
+    obj = state.store.get("batch", batch_id)
+    if obj is None:
+        raise not_found("batch", batch_id)
+    return batch_lifecycle.advance(state, obj)
+
+
+def _check_metadata(metadata: Any) -> dict[str, str] | None:
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict) or len(metadata) > MAX_METADATA_PAIRS:
+        raise bad_request(
+            f"metadata must be an object of at most {MAX_METADATA_PAIRS} pairs", param="metadata"
+        )
+    for key, value in metadata.items():
+        if not isinstance(value, str) or len(key) > 64 or len(value) > 512:
+            raise bad_request(
+                "metadata keys are strings of at most 64 characters, values of at most 512", param="metadata"
+            )
+    return metadata
+
+
+@router.post("/batches")
+def create_batch(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    for name in ("input_file_id", "endpoint", "completion_window"):
+        if not body.get(name):
+            raise bad_request(
+                f"Missing required parameter: '{name}'", param=name, code="missing_required_parameter"
+            )
+    if body["endpoint"] not in SUPPORTED_ENDPOINTS:
+        raise bad_request(
+            f"'{body['endpoint']}' is not one of {list(SUPPORTED_ENDPOINTS)} - 'endpoint'",
+            param="endpoint",
+            code="invalid_value",
+        )
+    window = body["completion_window"]
+    if window not in batch_lifecycle.WINDOW_SECONDS:
+        raise bad_request(
+            f"'{window}' is not one of ['24h'] - 'completion_window'",
+            param="completion_window",
+            code="invalid_value",
+        )
+    source = state.store.get("file", body["input_file_id"])
+    if source is None:
+        raise bad_request(
+            f"No such file: '{body['input_file_id']}'", param="input_file_id", code="invalid_value"
+        )
+    if source["purpose"] != "batch":
+        raise bad_request(
+            f"File {source['id']} has purpose '{source['purpose']}', not 'batch'", param="input_file_id"
+        )
+    metadata = _check_metadata(body.get("metadata"))
+    now = state.now()
+    batch = {
+        "id": state.ids.new("batch_"),
+        "object": "batch",
+        "endpoint": body["endpoint"],
+        "errors": None,
+        "input_file_id": source["id"],
+        "completion_window": window,
+        "status": "validating",
+        "output_file_id": None,
+        "error_file_id": None,
+        "created_at": now,
+        "in_progress_at": None,
+        "expires_at": now + batch_lifecycle.WINDOW_SECONDS[window],
+        "finalizing_at": None,
+        "completed_at": None,
+        "failed_at": None,
+        "expired_at": None,
+        "cancelling_at": None,
+        "cancelled_at": None,
+        "request_counts": {"total": 0, "completed": 0, "failed": 0},
+        "metadata": metadata,
+        "_done": 0,
+        "_offset": 0,
+    }
+    return public(state.store.put("batch", batch))
+
+
+@router.get("/batches")
+def list_batches(limit: int = 20, after: str | None = None, state: EmulatorState = Depends(emulator)) -> Any:
+    batches = [batch_lifecycle.advance(state, obj) for obj in state.store.all("batch")]
+    return page(batches, limit=limit, after=after)
+
+
+@router.get("/batches/{batch_id}")
+def get_batch(batch_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+    return public(_batch(state, batch_id))
+
+
+@router.post("/batches/{batch_id}/cancel")
+def cancel_batch(batch_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+    return public(batch_lifecycle.cancel(state, _batch(state, batch_id)))

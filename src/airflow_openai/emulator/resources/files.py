@@ -1,0 +1,115 @@
+"""`/v1/files`: multipart upload with purpose checks, listing by purpose, retrieval, deletion, content."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import FileResponse
+
+from airflow_openai.emulator.errors import EmulatorError, bad_request, not_found
+from airflow_openai.emulator.listing import page
+from airflow_openai.emulator.state import EmulatorState
+from airflow_openai.emulator.store import Obj, public
+from airflow_openai.emulator.web import emulator
+
+router = APIRouter()
+
+UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision")
+JSONL_PURPOSES = ("batch", "fine-tune")
+MAX_FILE_BYTES = 512 * 1024 * 1024
+COPY_BUFFER = 1 << 20
+
+
+def check_purpose(purpose: str, filename: str) -> None:
+    if purpose not in UPLOAD_PURPOSES:
+        raise bad_request(
+            f"'{purpose}' is not one of {list(UPLOAD_PURPOSES)} - 'purpose'",
+            param="purpose",
+            code="invalid_value",
+        )
+    if purpose in JSONL_PURPOSES and not filename.lower().endswith(".jsonl"):
+        raise bad_request(
+            f"Invalid file format for {purpose}: the file must be .jsonl",
+            param="file",
+            code="invalid_file_format",
+        )
+
+
+def store_file(
+    state: EmulatorState, *, filename: str, purpose: str, content: Path, status: str = "processed"
+) -> Obj:
+    """Register `content` (moved into the store) as a File and return it."""
+    file_id = state.ids.new("file-")
+    target = state.store.content_path(file_id)
+    shutil.move(str(content), target)
+    obj = {
+        "id": file_id,
+        "object": "file",
+        "bytes": target.stat().st_size,
+        "created_at": state.now(),
+        "filename": filename,
+        "purpose": purpose,
+        "status": status,
+        "status_details": None,
+    }
+    return state.store.put("file", obj)
+
+
+def get_file_or_404(state: EmulatorState, file_id: str) -> Obj:
+    obj = state.store.get("file", file_id)
+    if obj is None:
+        raise not_found("file", file_id)
+    return obj
+
+
+@router.post("/files")
+def create_file(
+    file: UploadFile = File(...), purpose: str = Form(...), state: EmulatorState = Depends(emulator)
+) -> Any:
+    filename = Path(file.filename or "file").name
+    check_purpose(purpose, filename)
+    spool = state.store.content_dir / f".incoming-{state.ids.new('', 16)}"
+    with spool.open("wb") as sink:
+        shutil.copyfileobj(file.file, sink, COPY_BUFFER)
+    size = spool.stat().st_size
+    if size == 0 or size > MAX_FILE_BYTES:
+        spool.unlink()
+        raise bad_request(f"File must be between 1 byte and {MAX_FILE_BYTES} bytes; got {size}", param="file")
+    return public(store_file(state, filename=filename, purpose=purpose, content=spool))
+
+
+@router.get("/files")
+def list_files(
+    purpose: str | None = None,
+    limit: int = 10000,
+    after: str | None = None,
+    order: str = "desc",
+    state: EmulatorState = Depends(emulator),
+) -> Any:
+    files = [obj for obj in state.store.all("file") if purpose is None or obj["purpose"] == purpose]
+    return page(files, limit=limit, after=after, order=order, max_limit=10000)
+
+
+@router.get("/files/{file_id}")
+def get_file(file_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+    return public(get_file_or_404(state, file_id))
+
+
+@router.delete("/files/{file_id}")
+def delete_file(file_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+    get_file_or_404(state, file_id)
+    state.store.delete("file", file_id)
+    state.store.content_path(file_id).unlink(missing_ok=True)
+    return {"id": file_id, "object": "file", "deleted": True}
+
+
+@router.get("/files/{file_id}/content")
+def download_file(file_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+    obj = get_file_or_404(state, file_id)
+    path = state.store.content_path(file_id)
+    if not path.exists():
+        raise EmulatorError(500, f"Content of {file_id} is missing", type="server_error")
+    return FileResponse(path, media_type="application/octet-stream", filename=obj["filename"])

@@ -1,0 +1,56 @@
+"""`/v1/models`: the emulator's built-in models, plus any stored ones (fine-tuned models)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from airflow_openai.emulator.errors import EmulatorError, not_found
+from airflow_openai.emulator.state import EmulatorState
+from airflow_openai.emulator.store import public
+from airflow_openai.emulator.web import emulator
+
+router = APIRouter()
+
+BUILT_IN = [
+    ("gpt-4o-mini", 1721172741),
+    ("gpt-4o", 1715367049),
+    ("gpt-4.1-mini", 1744318173),
+    ("gpt-3.5-turbo-instruct", 1692901427),
+    ("text-embedding-3-small", 1705948997),
+    ("text-embedding-3-large", 1705953180),
+    ("text-embedding-ada-002", 1671217299),
+]
+
+
+def _all_models(state: EmulatorState) -> list[dict[str, Any]]:
+    built_in = [
+        {"id": name, "object": "model", "created": created, "owned_by": "system"}
+        for name, created in BUILT_IN
+    ]
+    return built_in + [public(obj) for obj in state.store.all("model", newest_first=False)]
+
+
+@router.get("/models")
+def list_models(state: EmulatorState = Depends(emulator)) -> Any:
+    return {"object": "list", "data": _all_models(state)}
+
+
+@router.get("/models/{model:path}")
+def get_model(model: str, state: EmulatorState = Depends(emulator)) -> Any:
+    for obj in _all_models(state):
+        if obj["id"] == model:
+            return obj
+    raise EmulatorError(404, f"The model '{model}' does not exist", param="model", code="model_not_found")
+
+
+@router.delete("/models/{model:path}")
+def delete_model(model: str, state: EmulatorState = Depends(emulator)) -> Any:
+    if not state.store.delete("model", model):
+        if any(name == model for name, _ in BUILT_IN):
+            raise EmulatorError(
+                403, "You may only delete fine-tuned models you own", type="invalid_request_error"
+            )
+        raise not_found("model", model)
+    return {"id": model, "object": "model", "deleted": True}

@@ -1,0 +1,146 @@
+"""`/v1/uploads`: large files in parts of at most 64 MB, added in any order, joined on completion."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, File, UploadFile
+
+from airflow_openai.emulator.errors import bad_request, not_found
+from airflow_openai.emulator.resources.files import COPY_BUFFER, UPLOAD_PURPOSES, store_file
+from airflow_openai.emulator.state import EmulatorState
+from airflow_openai.emulator.store import Obj, public
+from airflow_openai.emulator.web import emulator
+
+router = APIRouter()
+
+MAX_UPLOAD_BYTES = 8 * 1024**3
+MAX_PART_BYTES = 64 * 1024**2
+EXPIRES_AFTER = 3600
+
+
+def _upload(state: EmulatorState, upload_id: str) -> Obj:
+    """The upload, moved to `expired` once its hour has passed while still pending."""
+    obj = state.store.get("upload", upload_id)
+    if obj is None:
+        raise not_found("upload", upload_id)
+    if obj["status"] == "pending" and state.now() >= obj["expires_at"]:
+        obj["status"] = "expired"
+        state.store.put("upload", obj)
+    return obj
+
+
+def _pending(state: EmulatorState, upload_id: str) -> Obj:
+    obj = _upload(state, upload_id)
+    if obj["status"] != "pending":
+        raise bad_request(f"Upload {upload_id} is {obj['status']}, not pending", param="upload_id")
+    return obj
+
+
+@router.post("/uploads")
+def create_upload(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    for name in ("filename", "purpose", "bytes", "mime_type"):
+        if body.get(name) in (None, ""):
+            raise bad_request(
+                f"Missing required parameter: '{name}'", param=name, code="missing_required_parameter"
+            )
+    if body["purpose"] not in UPLOAD_PURPOSES:
+        raise bad_request(
+            f"'{body['purpose']}' is not one of {list(UPLOAD_PURPOSES)} - 'purpose'", param="purpose"
+        )
+    size = body["bytes"]
+    if not isinstance(size, int) or not 0 < size <= MAX_UPLOAD_BYTES:
+        raise bad_request(f"bytes must be between 1 and {MAX_UPLOAD_BYTES}", param="bytes")
+    now = state.now()
+    obj = {
+        "id": state.ids.new("upload_"),
+        "object": "upload",
+        "bytes": size,
+        "created_at": now,
+        "filename": str(body["filename"]),
+        "purpose": body["purpose"],
+        "status": "pending",
+        "expires_at": now + EXPIRES_AFTER,
+        "file": None,
+        "_mime_type": str(body["mime_type"]),
+    }
+    return public(state.store.put("upload", obj))
+
+
+@router.post("/uploads/{upload_id}/parts")
+def add_upload_part(
+    upload_id: str, data: UploadFile = File(...), state: EmulatorState = Depends(emulator)
+) -> Any:
+    _pending(state, upload_id)
+    part_id = state.ids.new("part_")
+    target = state.store.content_path(part_id)
+    with target.open("wb") as sink:
+        shutil.copyfileobj(data.file, sink, COPY_BUFFER)
+    size = target.stat().st_size
+    if size > MAX_PART_BYTES:
+        target.unlink()
+        raise bad_request(f"A part may hold at most {MAX_PART_BYTES} bytes; got {size}", param="data")
+    part = {
+        "id": part_id,
+        "object": "upload.part",
+        "created_at": state.now(),
+        "upload_id": upload_id,
+        "_bytes": size,
+    }
+    return public(state.store.put("upload_part", part))
+
+
+@router.post("/uploads/{upload_id}/complete")
+def complete_upload(
+    upload_id: str, body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
+) -> Any:
+    with state.lock:
+        upload = _pending(state, upload_id)
+        part_ids = body.get("part_ids")
+        if not isinstance(part_ids, list) or not part_ids:
+            raise bad_request("part_ids must be a non-empty list", param="part_ids")
+        if len(set(part_ids)) != len(part_ids):
+            raise bad_request("part_ids lists a part twice", param="part_ids")
+        parts = []
+        for part_id in part_ids:
+            part = state.store.get("upload_part", part_id)
+            if part is None or part["upload_id"] != upload_id:
+                raise bad_request(f"Part {part_id} does not belong to upload {upload_id}", param="part_ids")
+            parts.append(part)
+        total = sum(part["_bytes"] for part in parts)
+        if total != upload["bytes"]:
+            raise bad_request(
+                f"The parts hold {total} bytes but the upload was created for {upload['bytes']}",
+                param="part_ids",
+            )
+        joined = state.store.content_dir / f".joining-{upload_id}"
+        digest = hashlib.md5(usedforsecurity=False)
+        with joined.open("wb") as sink:
+            for part in parts:
+                with state.store.content_path(part["id"]).open("rb") as source:
+                    while chunk := source.read(COPY_BUFFER):
+                        digest.update(chunk)
+                        sink.write(chunk)
+        expected = body.get("md5")
+        if expected and expected.lower() != digest.hexdigest():
+            joined.unlink()
+            raise bad_request(f"md5 mismatch: the parts hash to {digest.hexdigest()}", param="md5")
+        file_obj = store_file(state, filename=upload["filename"], purpose=upload["purpose"], content=joined)
+        for part in state.store.all("upload_part"):
+            if part["upload_id"] == upload_id:
+                state.store.content_path(part["id"]).unlink(missing_ok=True)
+        upload.update(status="completed", file=public(file_obj))
+        return public(state.store.put("upload", upload))
+
+
+@router.post("/uploads/{upload_id}/cancel")
+def cancel_upload(upload_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+    with state.lock:
+        upload = _pending(state, upload_id)
+        upload["status"] = "cancelled"
+        for part in state.store.all("upload_part"):
+            if part["upload_id"] == upload_id:
+                state.store.content_path(part["id"]).unlink(missing_ok=True)
+        return public(state.store.put("upload", upload))

@@ -1,0 +1,201 @@
+"""Running the emulator: in-process on a free port (`with Emulator() as emu:`) or as a command.
+
+airflow-openai-emulator --host 127.0.0.1 --port 8089 --data-dir /tmp/emu --speed 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from airflow_openai.emulator.app import create_app
+from airflow_openai.emulator.responder import Responder, load_responder, upstream_responder
+from airflow_openai.emulator.state import EmulatorState
+
+DEFAULT_SPEED = 60.0
+PROJECT_KEY = "sk-emulator-project-key-0000000000000000"
+ADMIN_KEY = "sk-admin-emulator-key-000000000000000000"
+
+
+class Emulator:
+    """A local OpenAI platform server in a background thread.
+
+    ``with Emulator() as emu:`` gives ``emu.base_url`` (ends in ``/v1``) and keys it
+    accepts; the control-plane helpers (``advance``, ``fault``, ``force_batch``...) act on it.
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        speed: float = DEFAULT_SPEED,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        responder: Responder | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="openai-emulator-")
+        self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
+        self.state = EmulatorState.open(self.data_dir, speed=speed, responder=responder, seed=seed)
+        self.host = host
+        self.port = port or _free_port(host)
+        config = uvicorn.Config(
+            create_app(self.state),
+            host=host,
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            interface="asgi3",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="openai-emulator", daemon=True)
+        self.api_key = PROJECT_KEY
+        self.admin_key = ADMIN_KEY
+        self._control: httpx.Client | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    def connection(self, conn_type: str = "openai_platform") -> dict[str, Any]:
+        """An Airflow connection (JSON form) pointing at this emulator."""
+        return {
+            "conn_type": conn_type,
+            "host": self.base_url,
+            "password": self.api_key,
+            "extra": {"admin_api_key": self.admin_key},
+        }
+
+    def start(self) -> Emulator:
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the emulator did not start on {self.url}")
+            time.sleep(0.01)
+        self._control = httpx.Client(base_url=self.url + "/_emulator", timeout=30)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        if self._control is not None:
+            self._control.close()
+        self.state.store.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- control plane -----------------------------------------------------------------------------
+
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        assert self._control is not None, "start the emulator first"
+        response = self._control.post(path, json=body or {})
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self) -> None:
+        """Forget every object and fault."""
+        self._post("/reset")
+
+    def seed(self, seed: int) -> None:
+        """Make the ids that follow repeatable."""
+        self._post("/seed", {"seed": seed})
+
+    def advance(self, seconds: float) -> float:
+        """Move emulated time forward; returns the new emulated Unix time."""
+        return self._post("/clock", {"advance": seconds})["now"]
+
+    def set_speed(self, speed: float) -> None:
+        self._post("/clock", {"speed": speed})
+
+    def set_line_time(self, seconds_per_line: float) -> None:
+        """How long, in emulated seconds, each batch line takes (default 0.06)."""
+        self._post("/clock", {"seconds_per_line": seconds_per_line})
+
+    def force_batch(self, batch_id: str, status: str) -> dict[str, Any]:
+        return self._post(f"/state/batch/{batch_id}", {"status": status})
+
+    def fault(
+        self, path: str, *, method: str = "*", status: int | None = 500, count: int = 1, **options: Any
+    ) -> None:
+        """Answer the next `count` requests to `path` (a glob such as ``/v1/batches/*``) with a fault."""
+        self._post("/faults", {"path": path, "method": method, "status": status, "count": count, **options})
+
+    def clear_faults(self) -> None:
+        assert self._control is not None
+        self._control.delete("/faults").raise_for_status()
+
+    def rate_limit(self, requests_per_minute: int | None) -> None:
+        self._post("/rate_limit", {"requests_per_minute": requests_per_minute})
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="airflow-openai-emulator", description="A local OpenAI platform API for tests and demos."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8089)
+    parser.add_argument("--data-dir", required=True, help="where objects (SQLite) and file contents are kept")
+    parser.add_argument(
+        "--speed", type=float, default=DEFAULT_SPEED, help="emulated seconds per real second (1 = real time)"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="make generated ids repeatable")
+    parser.add_argument(
+        "--responder",
+        default=None,
+        help="module:function answering each request (endpoint, body) -> (status, body)",
+    )
+    parser.add_argument(
+        "--upstream", default=None, help="forward each request to this OpenAI-compatible base URL instead"
+    )
+    parser.add_argument("--upstream-key", default=None, help="bearer key for --upstream")
+    args = parser.parse_args(argv)
+    if args.responder and args.upstream:
+        parser.error("--responder and --upstream exclude each other")
+    responder = load_responder(args.responder) if args.responder else None
+    if args.upstream:
+        responder = upstream_responder(args.upstream, args.upstream_key)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    Path(args.data_dir).mkdir(parents=True, exist_ok=True)
+    state = EmulatorState.open(Path(args.data_dir), speed=args.speed, responder=responder, seed=args.seed)
+    print(
+        f"OpenAI emulator on http://{args.host}:{args.port}/v1 (data in {args.data_dir}, speed x{args.speed:g})",
+        flush=True,
+    )
+    uvicorn.run(
+        create_app(state),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        lifespan="off",
+        interface="asgi3",
+    )
+
+
+if __name__ == "__main__":
+    main()

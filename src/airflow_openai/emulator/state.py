@@ -1,0 +1,56 @@
+"""Everything one emulator instance owns: its store, clock, ids, faults and responder."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from airflow_openai.emulator.clock import Clock
+from airflow_openai.emulator.faults import Faults
+from airflow_openai.emulator.ids import IdFactory
+from airflow_openai.emulator.responder import Responder, default_responder
+from airflow_openai.emulator.store import Store
+
+CLOCK_KEY = "clock.emulated_now"
+
+
+@dataclass
+class EmulatorState:
+    store: Store
+    clock: Clock
+    ids: IdFactory = field(default_factory=IdFactory)
+    faults: Faults = field(default_factory=Faults)
+    responder: Responder = default_responder
+    seconds_per_line: float = 0.06
+    """Emulated time one batch line takes; raise it to make batches outlast their window."""
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        *,
+        speed: float = 60.0,
+        responder: Responder | None = None,
+        seed: int | None = None,
+    ) -> EmulatorState:
+        """Open (or create) the state in `data_dir`; emulated time resumes where a previous run left it."""
+        store = Store(data_dir)
+        saved = store.meta(CLOCK_KEY)
+        clock = Clock(speed=speed)
+        if saved is not None and float(saved) > clock.now():
+            clock.advance(float(saved) - clock.now())
+        return cls(store=store, clock=clock, ids=IdFactory(seed), responder=responder or default_responder)
+
+    def now(self) -> int:
+        """Current emulated Unix time, remembered so a restart never goes back in time."""
+        current = self.clock.now()
+        self.store.meta(CLOCK_KEY, repr(current))
+        return int(current)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.store.reset()
+            self.faults.clear()
+            self.seconds_per_line = 0.06
