@@ -18,6 +18,24 @@ def get_provider_info() -> dict[str, Any]:
         "on the OpenAI platform API, with deferrable waits and exactly-once submission.",
         "versions": [__version__],
         "hook-class-names": ["airflow_openai.hooks.openai.OpenAIHook"],
+        "operators": [
+            {"integration-name": "OpenAI Platform", "python-modules": ["airflow_openai.operators.batch"]}
+        ],
+        "sensors": [
+            {"integration-name": "OpenAI Platform", "python-modules": ["airflow_openai.sensors.batch"]}
+        ],
+        "triggers": [
+            {"integration-name": "OpenAI Platform", "python-modules": ["airflow_openai.triggers.batch"]}
+        ],
+        "hooks": [{"integration-name": "OpenAI Platform", "python-modules": ["airflow_openai.hooks.openai"]}],
+        "integrations": [
+            {
+                "integration-name": "OpenAI Platform",
+                "external-doc-url": "https://platform.openai.com/docs/api-reference",
+                "tags": ["software"],
+            }
+        ],
+        "extra-links": ["airflow_openai.links.OpenAIBatchLink"],
         "connection-types": [
             {
                 "hook-class-name": "airflow_openai.hooks.openai.OpenAIHook",

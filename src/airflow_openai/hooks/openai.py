@@ -24,6 +24,7 @@ from airflow_openai.hooks.api_methods import (
     RunsAPI,
     VectorStoresAPI,
 )
+from airflow_openai.hooks.batch_wait import BatchWaitMixin
 from airflow_openai.hooks.connection import settings_from_connection
 from airflow_openai.models import UPLOADABLE_PURPOSES, OpenAIFile
 from airflow_openai.provider import CONN_TYPE
@@ -34,7 +35,15 @@ PathOrFile = str | os.PathLike[str] | IO[bytes]
 
 
 class OpenAIHook(
-    FilesAPI, BatchesAPI, FineTuningAPI, ModelsAPI, VectorStoresAPI, RunsAPI, OrganizationAPI, BaseHook
+    FilesAPI,
+    BatchesAPI,
+    BatchWaitMixin,
+    FineTuningAPI,
+    ModelsAPI,
+    VectorStoresAPI,
+    RunsAPI,
+    OrganizationAPI,
+    BaseHook,
 ):
     """Talk to the OpenAI platform API with the credentials of an Airflow connection.
 

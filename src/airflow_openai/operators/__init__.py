@@ -1,5 +1,6 @@
 """Operators. Importing this package from a DAG file does no I/O and builds no client."""
 
 from airflow_openai.operators.base import OpenAIBaseOperator
+from airflow_openai.operators.batch import OpenAIBatchOperator
 
-__all__ = ["OpenAIBaseOperator"]
+__all__ = ["OpenAIBaseOperator", "OpenAIBatchOperator"]

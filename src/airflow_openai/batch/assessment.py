@@ -1,0 +1,76 @@
+"""One decision for batches: is it done, failed, or still going — and what does the user see?
+
+The hook's wait, the sensor's poke and the trigger's run all call `assess`, so a status
+means the same thing everywhere, and a status this code does not know is an error,
+not an endless wait.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from airflow_openai.models import Batch
+
+Outcome = Literal["running", "succeeded", "failed"]
+
+RUNNING = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
+FAILED = frozenset({"failed", "cancelled"})
+# `expired` keeps the lines that finished before the window closed: the results are
+# usable, and the operator can resubmit what was left. So it counts as an ending with
+# output, like `completed`.
+ENDED_WITH_OUTPUT = frozenset({"completed", "expired"})
+
+
+@dataclass(frozen=True)
+class BatchAssessment:
+    batch_id: str
+    status: str
+    outcome: Outcome
+    message: str
+    done: int = 0
+    failed: int = 0
+    total: int = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome != "running"
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * (self.done + self.failed) / self.total if self.total else 0.0
+
+
+def assess(batch: Batch) -> BatchAssessment:
+    """Where `batch` stands, with a one-line progress message for the task log."""
+    counts = batch.request_counts
+    done, failed, total = (counts.completed, counts.failed, counts.total) if counts else (0, 0, 0)
+    progress = f"{done + failed}/{total} requests ({100.0 * (done + failed) / total if total else 0.0:.1f}%), {failed} failed"
+    status = batch.status
+    if status in RUNNING:
+        return BatchAssessment(
+            batch.id, status, "running", f"Batch {batch.id} is {status}: {progress}", done, failed, total
+        )
+    if status in ENDED_WITH_OUTPUT:
+        return BatchAssessment(
+            batch.id, status, "succeeded", f"Batch {batch.id} {status}: {progress}", done, failed, total
+        )
+    if status in FAILED:
+        reason = _errors(batch) if status == "failed" else "it was cancelled"
+        return BatchAssessment(
+            batch.id, status, "failed", f"Batch {batch.id} {status}: {reason}", done, failed, total
+        )
+    raise ValueError(f"Batch {batch.id} has status {status!r}, which this provider does not know")
+
+
+def _errors(batch: Batch) -> str:
+    if not batch.errors or not batch.errors.data:
+        return "no reason given"
+    shown = [
+        f"line {error.line}: {error.code}: {error.message}"
+        if error.line
+        else f"{error.code}: {error.message}"
+        for error in batch.errors.data[:5]
+    ]
+    more = len(batch.errors.data) - len(shown)
+    return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")

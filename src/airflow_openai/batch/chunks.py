@@ -1,0 +1,116 @@
+"""Split checked request lines into batch input files within the Batch API's limits.
+
+Each chunk is a JSONL file on local disk with its request count and a fingerprint of
+its exact bytes; the fingerprint is what lets a retried task recognise its own batch.
+The original input of every line is kept in a small SQLite index beside the chunks,
+for joining results back without holding the inputs in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MAX_REQUESTS_PER_BATCH = 50_000
+MAX_BYTES_PER_BATCH = 100 * 1024 * 1024
+MAX_EMBEDDING_INPUTS_PER_BATCH = 50_000
+
+
+@dataclass
+class Chunk:
+    index: int
+    path: Path
+    requests: int = 0
+    bytes: int = 0
+    embedding_inputs: int = 0
+    digest: Any = field(default_factory=hashlib.sha256, repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.digest.hexdigest()[:32]
+
+
+@dataclass
+class PreparedInput:
+    """Chunks ready to upload, and the index of original inputs by custom_id."""
+
+    chunks: list[Chunk]
+    index_path: Path
+
+    @property
+    def total(self) -> int:
+        return sum(chunk.requests for chunk in self.chunks)
+
+    def inputs(self, custom_ids: Iterable[str]) -> dict[str, Any]:
+        """The original inputs of these custom_ids (one lookup per id, nothing else loaded)."""
+        with sqlite3.connect(self.index_path) as db:
+            found = {}
+            for custom_id in custom_ids:
+                row = db.execute("SELECT source FROM inputs WHERE custom_id=?", (custom_id,)).fetchone()
+                if row is not None:
+                    found[custom_id] = json.loads(row[0])
+            return found
+
+    def requests_for(self, custom_ids: set[str]) -> Iterator[dict[str, Any]]:
+        """The request lines of these custom_ids, read back from the chunk files."""
+        for chunk in self.chunks:
+            with chunk.path.open("rb") as source:
+                for raw in source:
+                    request = json.loads(raw)
+                    if request["custom_id"] in custom_ids:
+                        yield request
+
+
+def prepare(lines: Iterable[tuple[dict[str, Any], Any]], workdir: Path, endpoint: str) -> PreparedInput:
+    """Write checked lines into chunk files under `workdir`, starting a new chunk before any limit is crossed."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    index_path = workdir / "inputs.sqlite3"
+    index_path.unlink(missing_ok=True)
+    db = sqlite3.connect(index_path)
+    db.execute("CREATE TABLE inputs (custom_id TEXT PRIMARY KEY, source TEXT)")
+    chunks: list[Chunk] = []
+    current: Chunk | None = None
+    sink = None
+    try:
+        for request, source in lines:
+            encoded = (json.dumps(request, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+            inputs = _embedding_inputs(request) if endpoint == "/v1/embeddings" else 0
+            if current is None or _full(current, len(encoded), inputs):
+                if sink is not None:
+                    sink.close()
+                current = Chunk(len(chunks), workdir / f"batch-input-{len(chunks):04d}.jsonl")
+                chunks.append(current)
+                sink = current.path.open("wb")
+            assert sink is not None
+            sink.write(encoded)
+            current.digest.update(encoded)
+            current.requests += 1
+            current.bytes += len(encoded)
+            current.embedding_inputs += inputs
+            db.execute(
+                "INSERT INTO inputs VALUES (?, ?)", (request["custom_id"], json.dumps(source, default=str))
+            )
+    finally:
+        if sink is not None:
+            sink.close()
+        db.commit()
+        db.close()
+    return PreparedInput(chunks, index_path)
+
+
+def _full(chunk: Chunk, size: int, inputs: int) -> bool:
+    return (
+        chunk.requests + 1 > MAX_REQUESTS_PER_BATCH
+        or chunk.bytes + size > MAX_BYTES_PER_BATCH
+        or chunk.embedding_inputs + inputs > MAX_EMBEDDING_INPUTS_PER_BATCH
+    )
+
+
+def _embedding_inputs(request: dict[str, Any]) -> int:
+    value = request["body"].get("input")
+    return len(value) if isinstance(value, list) and value and not isinstance(value[0], int) else 1

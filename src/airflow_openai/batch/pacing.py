@@ -1,0 +1,81 @@
+"""How long to wait before the next status poll of a batch.
+
+A batch's age sets the pace: the next poll comes after a tenth of the time it has been
+running (at least `minimum`, at most `maximum`), so a 24-hour batch costs well under
+100 polls while a 2-minute batch is seen finishing within about 10% of its run time.
+When the batch reports progress, the estimated time to finish caps the wait, so the
+end is not overshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from airflow_openai.batch.assessment import BatchAssessment
+
+
+@dataclass(frozen=True)
+class PollPacing:
+    minimum: float = 5.0
+    maximum: float = 3600.0
+    fraction: float = 0.1
+
+    def next_delay(
+        self, elapsed: float, assessment: BatchAssessment | None = None, rate: float | None = None
+    ) -> float:
+        """Seconds to the next poll, `elapsed` seconds after the batch was created.
+
+        `rate` is the observed requests per second since the previous poll, if any.
+        """
+        delay = max(self.minimum, self.fraction * elapsed)
+        if assessment is not None and rate and rate > 0 and assessment.total:
+            remaining = assessment.total - assessment.done - assessment.failed
+            delay = min(delay, remaining / rate + self.minimum)
+        return min(max(delay, self.minimum), self.maximum)
+
+    def to_dict(self) -> dict[str, float]:
+        return {"minimum": self.minimum, "maximum": self.maximum, "fraction": self.fraction}
+
+
+class BatchWatch:
+    """One wait over several batches: their latest assessments, their observed progress rate,
+    and when to look again. The hook's blocking wait and the trigger drive the same watch."""
+
+    def __init__(self, batch_ids: list[str], pacing: PollPacing, started_at: float) -> None:
+        self.batch_ids = list(batch_ids)
+        self.pacing = pacing
+        self.started_at = started_at
+        self.latest: dict[str, BatchAssessment] = {}
+        self._previous: dict[str, tuple[float, int]] = {}
+        self._rates: dict[str, float] = {}
+
+    def pending(self) -> list[str]:
+        return [b for b in self.batch_ids if b not in self.latest or not self.latest[b].finished]
+
+    def record(self, assessment: BatchAssessment, now: float) -> None:
+        batch_id = assessment.batch_id
+        done = assessment.done + assessment.failed
+        if batch_id in self._previous and now > self._previous[batch_id][0]:
+            then, before = self._previous[batch_id]
+            self._rates[batch_id] = (done - before) / (now - then)
+        self._previous[batch_id] = (now, done)
+        self.latest[batch_id] = assessment
+
+    def failure(self) -> BatchAssessment | None:
+        return next((a for a in self.latest.values() if a.outcome == "failed"), None)
+
+    def all_finished(self) -> bool:
+        return len(self.latest) == len(self.batch_ids) and all(a.finished for a in self.latest.values())
+
+    def next_delay(self, now: float, deadline: float | None = None) -> float:
+        running = [a for a in self.latest.values() if not a.finished]
+        delays = [
+            self.pacing.next_delay(now - self.started_at, a, self._rates.get(a.batch_id)) for a in running
+        ]
+        delay = min(delays, default=self.pacing.minimum)
+        if deadline is not None:
+            delay = min(delay, max(deadline - now, 0.0))
+        return delay
+
+    def statuses(self) -> dict[str, str]:
+        return {batch_id: a.status for batch_id, a in self.latest.items()}

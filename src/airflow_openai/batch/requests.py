@@ -1,0 +1,144 @@
+"""From what a DAG author has (prompts, request dicts, a JSONL file) to checked batch request lines.
+
+Everything here runs before anything is uploaded or paid for: a bad line stops the
+task with its line number and the reason, and nothing is created remotely.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+ENDPOINTS = ("/v1/chat/completions", "/v1/embeddings", "/v1/completions")
+REQUIRED_BODY_FIELD = {
+    "/v1/chat/completions": "messages",
+    "/v1/embeddings": "input",
+    "/v1/completions": "prompt",
+}
+CUSTOM_ID_MAX = 512
+
+
+class InvalidBatchInput(ValueError):
+    """The input cannot make a valid batch; the message names the line and the reason."""
+
+    def __init__(self, line: int | None, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+        super().__init__(f"line {line}: {reason}" if line is not None else reason)
+
+
+def check_endpoint(endpoint: str) -> str:
+    if endpoint not in ENDPOINTS:
+        raise InvalidBatchInput(None, f"endpoint must be one of {', '.join(ENDPOINTS)}; got {endpoint!r}")
+    return endpoint
+
+
+def from_prompts(
+    prompts: Iterable[Any],
+    *,
+    model: str | None,
+    system_prompt: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Chat requests for prompts given as strings, or as dicts with `prompt` and per-row overrides.
+
+    Yields (request line, the original prompt row); ids are `prompt-<position>` unless
+    a row brings its own `custom_id`, so they are stable across retries.
+    """
+    for position, row in enumerate(prompts):
+        line = position + 1
+        if isinstance(row, str):
+            text, overrides, custom_id = row, {}, None
+        elif isinstance(row, Mapping):
+            if not isinstance(row.get("prompt"), str):
+                raise InvalidBatchInput(line, "a prompt given as a dict needs a string 'prompt'")
+            overrides = {k: v for k, v in row.items() if k not in ("prompt", "custom_id", "system_prompt")}
+            text, custom_id = row["prompt"], row.get("custom_id")
+        else:
+            raise InvalidBatchInput(line, f"a prompt must be a string or a dict, not {type(row).__name__}")
+        system = row.get("system_prompt", system_prompt) if isinstance(row, Mapping) else system_prompt
+        messages = ([{"role": "system", "content": system}] if system else []) + [
+            {"role": "user", "content": text}
+        ]
+        body = {"model": model, **(parameters or {}), **overrides, "messages": messages}
+        request = {
+            "custom_id": custom_id or f"prompt-{position}",
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": body,
+        }
+        yield request, row
+
+
+def from_requests(requests: Iterable[Any], endpoint: str) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Request lines from full lines (`custom_id` + `body`) or plain bodies, which get `request-<position>` ids."""
+    for position, item in enumerate(requests):
+        if isinstance(item, str | bytes):
+            item = _parse_json(item, position + 1)
+        if not isinstance(item, Mapping):
+            raise InvalidBatchInput(
+                position + 1, f"a request must be a JSON object, not {type(item).__name__}"
+            )
+        if "body" in item or "custom_id" in item:
+            request = {"method": "POST", "url": endpoint, **item}
+            if "custom_id" not in item:
+                request["custom_id"] = f"request-{position}"
+        else:
+            request = {
+                "custom_id": f"request-{position}",
+                "method": "POST",
+                "url": endpoint,
+                "body": dict(item),
+            }
+        yield request, request.get("body")
+
+
+def from_jsonl(lines: Iterable[bytes | str]) -> Iterator[Any]:
+    """Parsed lines of a JSONL source, blank lines skipped, bad JSON reported with its line number."""
+    for number, raw in enumerate(lines, start=1):
+        if raw.strip():
+            yield _parse_json(raw, number)
+
+
+def _parse_json(raw: bytes | str, line: int) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise InvalidBatchInput(line, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+
+
+def checked(
+    lines: Iterable[tuple[dict[str, Any], Any]], endpoint: str
+) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Pass lines through, refusing the first that the Batch API would refuse."""
+    seen: set[str] = set()
+    for number, (request, source) in enumerate(lines, start=1):
+        custom_id = request.get("custom_id")
+        if not isinstance(custom_id, str) or not custom_id:
+            raise InvalidBatchInput(number, "custom_id must be a non-empty string")
+        if len(custom_id) > CUSTOM_ID_MAX:
+            raise InvalidBatchInput(number, f"custom_id is longer than {CUSTOM_ID_MAX} characters")
+        if custom_id in seen:
+            raise InvalidBatchInput(number, f"custom_id {custom_id!r} is used more than once")
+        seen.add(custom_id)
+        if request.get("method", "POST") != "POST":
+            raise InvalidBatchInput(number, f"method must be POST, not {request.get('method')!r}")
+        if request.get("url", endpoint) != endpoint:
+            raise InvalidBatchInput(
+                number, f"url {request.get('url')!r} does not match the batch endpoint {endpoint!r}"
+            )
+        body = request.get("body")
+        if not isinstance(body, Mapping):
+            raise InvalidBatchInput(number, "body must be a JSON object")
+        if not isinstance(body.get("model"), str) or not body.get("model"):
+            raise InvalidBatchInput(
+                number, "body.model is required (set `model` on the operator or in the request)"
+            )
+        field = REQUIRED_BODY_FIELD[endpoint]
+        if body.get(field) in (None, "", []):
+            raise InvalidBatchInput(number, f"body.{field} is required for {endpoint}")
+        unknown = set(request) - {"custom_id", "method", "url", "body"}
+        if unknown:
+            raise InvalidBatchInput(number, f"unknown request fields {sorted(unknown)}")
+        yield {"custom_id": custom_id, "method": "POST", "url": endpoint, "body": dict(body)}, source

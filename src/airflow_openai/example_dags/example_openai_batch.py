@@ -1,0 +1,74 @@
+"""Prompts → OpenAI Batch API → a JSONL file of joined, validated results → a task that reads them.
+
+Runs unchanged against the real API (set the `openai_default` connection) or the local
+emulator (`make demo`). Each review gets a structured summary at half the price of
+direct calls; a retry of `summarise` reattaches to its batch instead of paying again.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+import pendulum
+from airflow.sdk import DAG, Param, task
+from pydantic import BaseModel
+
+from airflow_openai.operators.batch import OpenAIBatchOperator
+
+
+class ReviewSummary(BaseModel):
+    """What we want back for every review: the answer is validated against this model."""
+
+    sentiment: Literal["positive", "negative", "mixed"]
+    summary: str
+    score: int
+
+
+with DAG(
+    dag_id="example_openai_batch",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"reviews": Param(1000, type="integer", minimum=1, description="how many reviews to summarise")},
+    tags=["openai", "example"],
+) as dag:
+
+    @task
+    def load_reviews(params: dict | None = None) -> list[str]:
+        count = int((params or {}).get("reviews", 1000))
+        products = ["kettle", "headphones", "desk lamp", "backpack", "coffee grinder"]
+        return [
+            f"Review #{n} of the {products[n % len(products)]}: works as described, shipping was slow."
+            for n in range(count)
+        ]
+
+    summarise = OpenAIBatchOperator(
+        task_id="summarise",
+        prompts=load_reviews(),
+        model="gpt-4o-mini",
+        system_prompt="Summarise the customer review in one sentence and rate it from 1 to 5.",
+        request_parameters={"temperature": 0},
+        response_format=ReviewSummary,
+        poll_interval=1.0,
+        max_failed_fraction=0.01,
+    )
+
+    @task
+    def report(manifest: dict) -> dict:
+        """Read the joined results back: each row has the prompt, the parsed answer and the usage."""
+        sentiments: dict[str, int] = {}
+        examples = []
+        with open(manifest["output_path"]) as results:
+            for line in results:
+                row = json.loads(line)
+                if row["status"] != "succeeded":
+                    continue
+                sentiments[row["parsed"]["sentiment"]] = sentiments.get(row["parsed"]["sentiment"], 0) + 1
+                if len(examples) < 3:
+                    examples.append(
+                        {"custom_id": row["custom_id"], "prompt": row["input"], "answer": row["parsed"]}
+                    )
+        return {"sentiments": sentiments, "examples": examples}
+
+    report(summarise.output)

@@ -1,0 +1,382 @@
+"""`OpenAIBatchOperator`: from prompts or requests to a JSONL file of joined results, through the Batch API."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import conf
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from airflow_openai.links import BATCH_IDS_XCOM_KEY, OpenAIBatchLink
+from airflow_openai.operators.base import OpenAIBaseOperator
+
+STATE_KEY = "openai_batches"
+
+
+class OpenAIBatchOperator(OpenAIBaseOperator):
+    """Run requests through the OpenAI Batch API (half the price of direct calls) and get joined results.
+
+    Give it ``prompts`` (strings, or dicts with ``prompt`` and per-row overrides) with a
+    ``model``, or ready ``requests`` (``{"custom_id", "body"}`` or plain bodies), or an
+    ``input_file`` (JSONL, a local path or any ``ObjectStoragePath`` URI). The input is
+    checked before anything is uploaded; past 50,000 requests or 100 MB it is split
+    into several batches that run side by side.
+
+    Results are joined to their inputs by ``custom_id`` and written as JSONL to
+    ``output_path`` (local or object storage), one row per request: ``custom_id``,
+    ``input``, ``status`` (``succeeded``/``failed``), ``content``, ``parsed`` (with
+    ``response_format``), ``response`` or ``error``. The task returns a small manifest:
+    batch ids, counts, token usage and the output path.
+
+    A retried task never pays twice: the batch ids are kept in the task state store and
+    every batch is tagged with the task's identity and an input fingerprint, so a retry
+    reattaches to its batch even when the worker died before recording it.
+
+    :param prompts: prompts for chat completions (with ``model``, ``system_prompt``, ``request_parameters``).
+    :param requests: request lines or bodies for ``endpoint``.
+    :param input_file: a JSONL file of request lines or bodies.
+    :param endpoint: ``/v1/chat/completions``, ``/v1/embeddings`` or ``/v1/completions``.
+    :param response_format: a pydantic model class or JSON schema: strict structured outputs,
+        each answer validated (a row that does not validate is a failed row, with the reason).
+    :param output_path: where the joined results go (default: under ``$AIRFLOW_HOME/openai_batches``).
+    :param max_failed_fraction: the share of failed rows tolerated before the task fails (after saving results).
+    :param resubmit_failed: resubmit, once, lines that expired or failed with a retryable error.
+    :param wait_for_completion: False submits and returns the batch ids at once.
+    :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).
+    :param poll_interval: shortest wait between status polls, in seconds.
+    :param timeout: seconds to wait for the batches before giving up.
+    :param cancel_on_timeout: cancel the batches when ``timeout`` passes.
+    :param cancel_on_kill: cancel the batches when the task is killed.
+    """
+
+    template_fields: Sequence[str] = (
+        "prompts",
+        "requests",
+        "input_file",
+        "endpoint",
+        "model",
+        "system_prompt",
+        "request_parameters",
+        "completion_window",
+        "metadata",
+        "output_path",
+    )
+    template_fields_renderers = {"requests": "json", "request_parameters": "json", "metadata": "json"}
+    operator_extra_links = (OpenAIBatchLink(),)
+    ui_color = "#d9f2e6"
+
+    def __init__(
+        self,
+        *,
+        prompts: Any = None,
+        requests: Any = None,
+        input_file: str | None = None,
+        endpoint: str = "/v1/chat/completions",
+        model: str | None = None,
+        system_prompt: str | None = None,
+        request_parameters: Mapping[str, Any] | None = None,
+        response_format: Any = None,
+        completion_window: str = "24h",
+        metadata: Mapping[str, str] | None = None,
+        output_path: str | None = None,
+        max_failed_fraction: float = 0.0,
+        resubmit_failed: bool = True,
+        wait_for_completion: bool = True,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 3600.0,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = True,
+        cancel_on_kill: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        given = [
+            name
+            for name, value in (("prompts", prompts), ("requests", requests), ("input_file", input_file))
+            if value is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of prompts, requests or input_file (got {given or 'none'})")
+        if prompts is not None and endpoint != "/v1/chat/completions":
+            raise ValueError(
+                "prompts make chat requests: leave endpoint at /v1/chat/completions or pass requests"
+            )
+        if not 0.0 <= max_failed_fraction <= 1.0:
+            raise ValueError("max_failed_fraction is a share between 0 and 1")
+        self.prompts = prompts
+        self.requests = requests
+        self.input_file = input_file
+        self.endpoint = endpoint
+        self.model = model
+        self.system_prompt = system_prompt
+        self.request_parameters = dict(request_parameters or {})
+        self.response_format = response_format
+        self.completion_window = completion_window
+        self.metadata = dict(metadata or {})
+        self.output_path = output_path
+        self.max_failed_fraction = max_failed_fraction
+        self.resubmit_failed = resubmit_failed
+        self.wait_for_completion = wait_for_completion
+        self.deferrable = deferrable
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max_poll_interval
+        self.timeout = timeout
+        self.cancel_on_timeout = cancel_on_timeout
+        self.cancel_on_kill = cancel_on_kill
+        self._submitted: list[str] = []
+        self._workdir: Path | None = None
+        self._prepared_input: Any = None
+
+    # -- the run -------------------------------------------------------------------------------------
+
+    def execute(self, context: Any) -> Any:
+        prepared = self._prepared(context)
+        self.log.info("Prepared %d requests in %d batch input file(s)", prepared.total, len(prepared.chunks))
+        batch_ids = self._submit(context, prepared, round=0)
+        if not self.wait_for_completion:
+            return {"batch_ids": batch_ids, "requests": prepared.total}
+        return self._wait(context, [batch_ids], started_at=time.time())
+
+    def execute_complete(
+        self, context: Any, event: dict[str, Any], rounds: list[list[str]] | None = None
+    ) -> Any:
+        """Resume after the trigger fired; `rounds` are the batch ids of each submission round so far."""
+        batch_ids = list(event["batch_ids"])
+        rounds = [list(ids) for ids in (rounds or [batch_ids])]
+        self._submitted = batch_ids
+        if event["status"] == "timeout":
+            self._give_up_on_timeout(batch_ids)
+        if event["status"] != "success":
+            raise AirflowException(
+                f"OpenAI batch wait ended with {event['status']}: {event['message']} ({event['statuses']})"
+            )
+        return self._collect(context, rounds)
+
+    def on_kill(self) -> None:
+        if self.cancel_on_kill:
+            self._cancel(self._submitted, "the task was killed")
+
+    # -- steps ---------------------------------------------------------------------------------------
+
+    def _job(self, context: Any) -> Any:
+        from airflow_openai.batch.identity import TaskIdentity
+        from airflow_openai.batch.pipeline import BatchJob
+        from airflow_openai.batch.structured import StructuredOutput
+
+        return BatchJob(
+            hook=self.hook,
+            endpoint=self.endpoint,
+            completion_window=self.completion_window,
+            identity=TaskIdentity.from_context(context),
+            metadata=self.metadata,
+            structured=StructuredOutput.of(self.response_format),
+        )
+
+    def _lines(self) -> Iterator[tuple[dict[str, Any], Any]]:
+        from airflow_openai.batch import requests as batch_requests
+        from airflow_openai.batch.structured import StructuredOutput
+
+        endpoint = batch_requests.check_endpoint(self.endpoint)
+        if self.prompts is not None:
+            prompts = [self.prompts] if isinstance(self.prompts, str) else self.prompts
+            lines = batch_requests.from_prompts(
+                prompts,
+                model=self.model,
+                system_prompt=self.system_prompt,
+                parameters=self.request_parameters,
+            )
+        elif self.requests is not None:
+            lines = _default_model(batch_requests.from_requests(self.requests, endpoint), self.model)
+        else:
+            items = batch_requests.from_jsonl(_open_lines(self.input_file))
+            lines = _default_model(batch_requests.from_requests(items, endpoint), self.model)
+        structured = StructuredOutput.of(self.response_format)
+        for request, source in batch_requests.checked(lines, endpoint):
+            if structured is not None:
+                request["body"]["response_format"] = structured.response_format()
+            yield request, source
+
+    def _prepared(self, context: Any) -> Any:
+        """The checked input in chunk files (built once per process; again after a deferral)."""
+        from airflow_openai.batch.chunks import prepare
+        from airflow_openai.batch.requests import InvalidBatchInput
+
+        if self._prepared_input is not None:
+            return self._prepared_input
+        self._workdir = Path(tempfile.mkdtemp(prefix="openai-batch-"))
+        try:
+            self._prepared_input = prepare(self._lines(), self._workdir, self.endpoint)
+        except InvalidBatchInput as exc:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            raise AirflowFailException(f"Invalid batch input, nothing was submitted: {exc}") from None
+        return self._prepared_input
+
+    def _submit(self, context: Any, prepared: Any, round: int) -> list[str]:
+        store = context.get("task_state_store")
+        state = dict((store.get(STATE_KEY) if store is not None else None) or {})
+        recorded = dict(state.get(str(round)) or {})
+
+        def record(fingerprint: str, batch_id: str) -> None:
+            recorded[fingerprint] = batch_id
+            if store is not None:
+                store.set(STATE_KEY, {**state, str(round): recorded})
+
+        submission = self._job(context).submit(prepared, round, recorded, record)
+        batch_ids = list(submission.batch_ids.values())
+        self._submitted = batch_ids
+        context["ti"].xcom_push(key=BATCH_IDS_XCOM_KEY, value=batch_ids)
+        return batch_ids
+
+    def _wait(self, context: Any, rounds: list[list[str]], started_at: float) -> Any:
+        from airflow_openai.batch.pacing import PollPacing
+
+        batch_ids = rounds[-1]
+        pacing = PollPacing(minimum=self.poll_interval, maximum=self.max_poll_interval)
+        deadline = started_at + self.timeout if self.timeout else None
+        if self.deferrable:
+            from airflow_openai.triggers.batch import OpenAIBatchTrigger
+
+            trigger = OpenAIBatchTrigger(
+                batch_ids=batch_ids,
+                openai_conn_id=self.openai_conn_id,
+                started_at=started_at,
+                deadline=deadline,
+                pacing=pacing.to_dict(),
+                cancel_on_kill=self.cancel_on_kill,
+            )
+            self.defer(trigger=trigger, method_name="execute_complete", kwargs={"rounds": rounds})
+        from airflow_openai.hooks.batch_wait import BatchTimeout
+
+        try:
+            final = self.hook.wait_for_batches(
+                batch_ids,
+                started_at=started_at,
+                deadline=deadline,
+                pacing=pacing,
+                on_progress=lambda a: self.log.info(a.message),
+            )
+        except BatchTimeout:
+            self._give_up_on_timeout(batch_ids)
+        failed = [a for a in final.values() if a.outcome == "failed"]
+        if failed:
+            raise AirflowException("; ".join(a.message for a in failed))
+        return self._collect(context, rounds)
+
+    def _collect(self, context: Any, rounds: list[list[str]]) -> Any:
+        prepared = self._prepared(context)
+        job = self._job(context)
+        assert self._workdir is not None
+        if len(rounds) == 1 and self.resubmit_failed:
+            retry = job.retryable(rounds[0], self._workdir)
+            if retry:
+                from airflow_openai.batch.chunks import prepare
+
+                self.log.info(
+                    "Resubmitting, once, %d lines that expired or failed with a retryable error", len(retry)
+                )
+                retry_lines = ((request, None) for request in prepared.requests_for(retry))
+                retry_input = prepare(retry_lines, self._workdir / "retry", self.endpoint)
+                batch_ids = self._submit(context, retry_input, round=1)
+                return self._wait(context, [*rounds, batch_ids], started_at=time.time())
+        output = self._output_path(context)
+        with _open_output(output) as sink:
+            tally = job.write(rounds, prepared, self._workdir, sink)
+        shutil.rmtree(self._workdir, ignore_errors=True)
+        all_ids = [batch_id for ids in rounds for batch_id in ids]
+        self.log.info(
+            "Results: %d succeeded, %d failed of %d; %d tokens; written to %s",
+            tally.succeeded,
+            tally.failed,
+            tally.total,
+            tally.usage["total_tokens"],
+            output,
+        )
+        manifest = {"batch_ids": all_ids, "output_path": str(output), **tally.to_dict()}
+        if tally.total and tally.failed > self.max_failed_fraction * tally.total:
+            reasons = ", ".join(f"{code}: {n}" for code, n in sorted(tally.failures.items()))
+            raise AirflowFailException(
+                f"{tally.failed} of {tally.total} requests failed ({reasons}), more than max_failed_fraction="
+                f"{self.max_failed_fraction}; the results are saved in {output}"
+            )
+        return manifest
+
+    def _output_path(self, context: Any) -> str:
+        if self.output_path:
+            return str(self.output_path)
+        home = conf.get("core", "airflow_home", fallback=None) or str(Path.home() / "airflow")
+        ti = context["ti"]
+        run = re.sub(r"[^A-Za-z0-9_.-]", "_", ti.run_id)
+        suffix = f"-{ti.map_index}" if getattr(ti, "map_index", -1) not in (-1, None) else ""
+        return str(Path(home) / "openai_batches" / ti.dag_id / run / f"{ti.task_id}{suffix}.jsonl")
+
+    def _give_up_on_timeout(self, batch_ids: list[str]) -> None:
+        if self.cancel_on_timeout:
+            self._cancel(batch_ids, "the timeout passed")
+            raise AirflowException(
+                f"OpenAI batches {batch_ids} did not finish within {self.timeout}s; they were cancelled"
+            )
+        raise AirflowException(
+            f"OpenAI batches {batch_ids} did not finish within {self.timeout}s; they keep running"
+        )
+
+    def _cancel(self, batch_ids: list[str], why: str) -> None:
+        for batch_id in batch_ids:
+            try:
+                batch = self.hook.cancel_batch(batch_id)
+                self.log.info("Cancelled batch %s because %s (now %s)", batch_id, why, batch.status)
+            except Exception as exc:  # cancelling is best effort: a finished batch refuses it
+                self.log.warning("Could not cancel batch %s: %s", batch_id, exc)
+
+
+def _default_model(
+    lines: Iterator[tuple[dict[str, Any], Any]], model: str | None
+) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Requests without a `body.model` take the operator's `model`."""
+    for request, source in lines:
+        body = request.get("body")
+        if model and isinstance(body, dict) and not body.get("model"):
+            request["body"] = {**body, "model": model}
+        yield request, source
+
+
+def _open_lines(source: str | None) -> Iterator[bytes]:
+    if source is None:
+        raise ValueError("no input_file given")
+    if "://" in str(source):
+        from airflow.sdk import ObjectStoragePath
+
+        with ObjectStoragePath(str(source)).open("rb") as stream:
+            yield from stream
+    else:
+        with Path(source).open("rb") as stream:
+            yield from stream
+
+
+class _open_output:
+    """A binary sink at a local path (parents created) or an object storage URI."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self._stream: Any = None
+
+    def __enter__(self) -> Any:
+        if "://" in self.target:
+            from airflow.sdk import ObjectStoragePath
+
+            path = ObjectStoragePath(self.target)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._stream = path.open("wb")
+        else:
+            Path(self.target).parent.mkdir(parents=True, exist_ok=True)
+            self._stream = Path(self.target).open("wb")
+        return self._stream
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stream.close()

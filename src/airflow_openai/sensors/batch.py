@@ -1,0 +1,75 @@
+"""`OpenAIBatchSensor`: wait for a batch someone else submitted (poke, reschedule or deferrable)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseSensorOperator, conf
+from airflow.sdk.exceptions import AirflowException
+
+
+class OpenAIBatchSensor(BaseSensorOperator):
+    """Succeeds when the batch has completed (or expired with partial output); fails at once when
+    it failed or was cancelled, with the reasons the API gave. Returns the batch as a dict.
+
+    :param batch_id: the batch to wait for (templated).
+    :param openai_conn_id: the OpenAI connection.
+    :param deferrable: wait in the triggerer instead of a worker slot.
+    """
+
+    template_fields: Sequence[str] = ("batch_id",)
+
+    def __init__(
+        self,
+        *,
+        batch_id: str,
+        openai_conn_id: str = "openai_default",
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.batch_id = batch_id
+        self.openai_conn_id = openai_conn_id
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> Any:
+        from airflow_openai.hooks.openai import OpenAIHook
+
+        return OpenAIHook(self.openai_conn_id)
+
+    def execute(self, context: Any) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        if self.poke(context):
+            return self._batch
+        from airflow_openai.batch.pacing import PollPacing
+        from airflow_openai.triggers.batch import OpenAIBatchTrigger
+
+        deadline = time.time() + self.timeout if self.timeout else None
+        pacing = PollPacing(minimum=self.poke_interval).to_dict()
+        trigger = OpenAIBatchTrigger(
+            [self.batch_id], self.openai_conn_id, deadline=deadline, pacing=pacing, cancel_on_kill=False
+        )
+        self.defer(trigger=trigger, method_name="execute_complete")
+
+    def poke(self, context: Any) -> bool:
+        from airflow_openai.batch.assessment import assess
+
+        batch = self.hook.get_batch(self.batch_id)
+        assessment = assess(batch)
+        self.log.info(assessment.message)
+        if assessment.outcome == "failed":
+            raise AirflowException(assessment.message)
+        self._batch = batch.to_dict()
+        return assessment.outcome == "succeeded"
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        if event["status"] != "success":
+            raise AirflowException(
+                f"Waiting for batch {self.batch_id} ended with {event['status']}: {event['message']}"
+            )
+        return self.hook.get_batch(self.batch_id).to_dict()

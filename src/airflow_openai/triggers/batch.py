@@ -1,0 +1,127 @@
+"""`OpenAIBatchTrigger`: waits for batches in the triggerer without blocking its event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_openai.batch.assessment import assess
+from airflow_openai.batch.pacing import BatchWatch, PollPacing
+
+
+class OpenAIBatchTrigger(BaseTrigger):
+    """Fires once every batch has finished, one has failed, or the deadline has passed.
+
+    Only the connection id and plain values are serialized: no key ever reaches the
+    trigger table. Polls are paced by the batches' age and progress (see `PollPacing`),
+    transient polling errors are tolerated, and a user's kill of the task cancels
+    the batches (`on_kill`).
+
+    The event payload: ``status`` (``success``, ``failed``, ``timeout`` or ``error``),
+    ``batch_ids``, ``statuses`` (batch id → status) and a human ``message``.
+    """
+
+    def __init__(
+        self,
+        batch_ids: list[str],
+        openai_conn_id: str = "openai_default",
+        started_at: float | None = None,
+        deadline: float | None = None,
+        pacing: dict[str, float] | None = None,
+        cancel_on_kill: bool = True,
+    ) -> None:
+        super().__init__()
+        self.batch_ids = list(batch_ids)
+        self.openai_conn_id = openai_conn_id
+        self.started_at = started_at or time.time()
+        self.deadline = deadline
+        self.pacing = dict(pacing or PollPacing().to_dict())
+        self.cancel_on_kill = cancel_on_kill
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            "airflow_openai.triggers.batch.OpenAIBatchTrigger",
+            {
+                "batch_ids": self.batch_ids,
+                "openai_conn_id": self.openai_conn_id,
+                "started_at": self.started_at,
+                "deadline": self.deadline,
+                "pacing": self.pacing,
+                "cancel_on_kill": self.cancel_on_kill,
+            },
+        )
+
+    def _hook(self) -> Any:
+        from airflow_openai.hooks.openai import OpenAIHook
+
+        return OpenAIHook(self.openai_conn_id)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_openai.client.errors import OpenAIError
+        from airflow_openai.hooks.batch_wait import MAX_CONSECUTIVE_POLL_ERRORS, TRANSIENT_ERRORS
+
+        watch = BatchWatch(self.batch_ids, PollPacing(**self.pacing), self.started_at)
+        hook = self._hook()
+        errors = 0
+        try:
+            while True:
+                now = time.time()
+                pending = watch.pending()
+                answers = await asyncio.gather(*(hook.aget_batch(b) for b in pending), return_exceptions=True)
+                for batch_id, answer in zip(pending, answers, strict=True):
+                    if isinstance(answer, TRANSIENT_ERRORS):
+                        errors += 1
+                        self.log.warning("Polling batch %s failed (%s); will try again", batch_id, answer)
+                        if errors >= MAX_CONSECUTIVE_POLL_ERRORS:
+                            yield self._event(
+                                "error", watch, f"polling failed {errors} times in a row: {answer}"
+                            )
+                            return
+                        continue
+                    if isinstance(answer, OpenAIError | ValueError):
+                        yield self._event("error", watch, f"polling batch {batch_id} failed: {answer}")
+                        return
+                    if isinstance(answer, BaseException):
+                        raise answer
+                    errors = 0
+                    assessment = assess(answer)
+                    watch.record(assessment, now)
+                    self.log.info(assessment.message)
+                failure = watch.failure()
+                if failure is not None:
+                    yield self._event("failed", watch, failure.message)
+                    return
+                if watch.all_finished():
+                    yield self._event("success", watch, "all batches finished")
+                    return
+                if self.deadline is not None and now >= self.deadline:
+                    yield self._event("timeout", watch, "the batches did not finish before the timeout")
+                    return
+                await asyncio.sleep(watch.next_delay(now, self.deadline))
+        finally:
+            await hook.aclose()
+
+    def _event(self, status: str, watch: BatchWatch, message: str) -> TriggerEvent:
+        payload = {
+            "status": status,
+            "batch_ids": self.batch_ids,
+            "statuses": watch.statuses(),
+            "message": message,
+        }
+        return TriggerEvent(payload)
+
+    async def on_kill(self) -> None:
+        """The user killed the task (mark failed/success, clear): cancel what is still running."""
+        if not self.cancel_on_kill:
+            return
+        hook = self._hook()
+        try:
+            for batch_id in self.batch_ids:
+                batch = await hook.acancel_batch(batch_id)
+                self.log.info("Cancelled batch %s (now %s)", batch_id, batch.status)
+        finally:
+            await hook.aclose()
