@@ -7,6 +7,7 @@ Environment variables are set at import time, before anything imports airflow.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import tempfile
@@ -77,6 +78,41 @@ def server(scripted_server: ScriptedServer) -> Iterator[ScriptedServer]:
     scripted_server.reset()
     yield scripted_server
     scripted_server.reset()
+
+
+_dag_names = itertools.count()
+
+
+@pytest.fixture
+def emu(openai_emulator_clean):
+    """The session's emulator, emptied for this test; `AIRFLOW_CONN_OPENAI_DEFAULT` points at it."""
+    return openai_emulator_clean
+
+
+@pytest.fixture
+def emu_hook(emu):
+    """A hook on the emulator with explicit settings (no Airflow connection involved)."""
+    from airflow_openai.client.settings import ClientSettings
+    from airflow_openai.hooks.openai import OpenAIHook
+
+    with OpenAIHook(
+        settings=ClientSettings(api_key=emu.api_key, base_url=emu.base_url, source="emulator")
+    ) as hook:
+        yield hook
+
+
+@pytest.fixture
+def new_dag():
+    """A fresh DAG with a unique id (the metadata DB is shared by the session)."""
+    import pendulum
+    from airflow.sdk import DAG
+
+    def make(**kwargs):
+        return DAG(
+            f"test_dag_{next(_dag_names)}", schedule=None, start_date=pendulum.datetime(2026, 1, 1), **kwargs
+        )
+
+    return make
 
 
 @pytest.fixture(scope="session")

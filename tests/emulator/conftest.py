@@ -8,11 +8,6 @@ from tests.support.clients import FAST_RETRIES
 
 
 @pytest.fixture
-def emu(openai_emulator_clean):
-    return openai_emulator_clean
-
-
-@pytest.fixture
 def hook(emu):
     settings = ClientSettings(
         api_key=emu.api_key, admin_api_key=emu.admin_key, base_url=emu.base_url, source="emulator"

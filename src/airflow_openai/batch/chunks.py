@@ -19,6 +19,8 @@ from typing import Any
 MAX_REQUESTS_PER_BATCH = 50_000
 MAX_BYTES_PER_BATCH = 100 * 1024 * 1024
 MAX_EMBEDDING_INPUTS_PER_BATCH = 50_000
+LOOKUP_GROUP = 900
+INSERT_GROUP = 5000
 
 
 @dataclass
@@ -46,15 +48,18 @@ class PreparedInput:
     def total(self) -> int:
         return sum(chunk.requests for chunk in self.chunks)
 
-    def inputs(self, custom_ids: Iterable[str]) -> dict[str, Any]:
-        """The original inputs of these custom_ids (one lookup per id, nothing else loaded)."""
+    def inputs(self, custom_ids: Iterable[str]) -> dict[str, str]:
+        """The original inputs of these custom_ids, as JSON text (only these rows are read)."""
+        wanted = list(custom_ids)
+        found: dict[str, str] = {}
         with sqlite3.connect(self.index_path) as db:
-            found = {}
-            for custom_id in custom_ids:
-                row = db.execute("SELECT source FROM inputs WHERE custom_id=?", (custom_id,)).fetchone()
-                if row is not None:
-                    found[custom_id] = json.loads(row[0])
-            return found
+            for start in range(0, len(wanted), LOOKUP_GROUP):
+                group = wanted[start : start + LOOKUP_GROUP]
+                marks = ",".join("?" * len(group))
+                found.update(
+                    db.execute(f"SELECT custom_id, source FROM inputs WHERE custom_id IN ({marks})", group)
+                )
+        return found
 
     def requests_for(self, custom_ids: set[str]) -> Iterator[dict[str, Any]]:
         """The request lines of these custom_ids, read back from the chunk files."""
@@ -76,6 +81,7 @@ def prepare(lines: Iterable[tuple[dict[str, Any], Any]], workdir: Path, endpoint
     chunks: list[Chunk] = []
     current: Chunk | None = None
     sink = None
+    pending: list[tuple[str, str]] = []
     try:
         for request, source in lines:
             encoded = (json.dumps(request, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
@@ -95,6 +101,7 @@ def prepare(lines: Iterable[tuple[dict[str, Any], Any]], workdir: Path, endpoint
             db.execute(
                 "INSERT INTO inputs VALUES (?, ?)", (request["custom_id"], json.dumps(source, default=str))
             )
+        db.executemany("INSERT INTO inputs VALUES (?, ?)", pending)
     finally:
         if sink is not None:
             sink.close()

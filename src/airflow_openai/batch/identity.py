@@ -31,7 +31,8 @@ class TaskIdentity:
     @classmethod
     def from_context(cls, context: Mapping[str, Any]) -> TaskIdentity:
         ti = context["ti"]
-        return cls(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1) or -1)
+        map_index = getattr(ti, "map_index", None)
+        return cls(ti.dag_id, ti.task_id, ti.run_id, -1 if map_index is None else int(map_index))
 
     def tags(self, fingerprint: str, chunk: int, chunks: int) -> dict[str, str]:
         return {

@@ -115,9 +115,15 @@ def write_joined(rows: Iterator[dict[str, Any]], prepared: PreparedInput, sink: 
 
     def flush() -> None:
         inputs = prepared.inputs(row["custom_id"] for row in group)
+        out = []
         for row in group:
-            joined = {"custom_id": row["custom_id"], "input": inputs.get(row["custom_id"]), **row}
-            sink.write((json.dumps(joined, ensure_ascii=False) + "\n").encode())
+            custom_id = row.pop("custom_id")
+            # The input is spliced in as the JSON text it is stored as: no decoding and encoding again.
+            rest = json.dumps(row, ensure_ascii=False)[1:]
+            out.append(
+                f'{{"custom_id": {json.dumps(custom_id, ensure_ascii=False)}, "input": {inputs.get(custom_id, "null")}, {rest}\n'
+            )
+        sink.write("".join(out).encode())
         group.clear()
 
     for row in rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -310,7 +311,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
     def _output_path(self, context: Any) -> str:
         if self.output_path:
             return str(self.output_path)
-        home = conf.get("core", "airflow_home", fallback=None) or str(Path.home() / "airflow")
+        home = os.environ.get("AIRFLOW_HOME") or str(Path.home() / "airflow")
         ti = context["ti"]
         run = re.sub(r"[^A-Za-z0-9_.-]", "_", ti.run_id)
         suffix = f"-{ti.map_index}" if getattr(ti, "map_index", -1) not in (-1, None) else ""

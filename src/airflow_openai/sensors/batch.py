@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseSensorOperator, conf
+from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException
 
 
@@ -44,8 +44,9 @@ class OpenAIBatchSensor(BaseSensorOperator):
     def execute(self, context: Any) -> Any:
         if not self.deferrable:
             return super().execute(context)
-        if self.poke(context):
-            return self._batch
+        first = self.poke(context)
+        if first.is_done:
+            return first.xcom_value
         from airflow_openai.batch.pacing import PollPacing
         from airflow_openai.triggers.batch import OpenAIBatchTrigger
 
@@ -56,7 +57,7 @@ class OpenAIBatchSensor(BaseSensorOperator):
         )
         self.defer(trigger=trigger, method_name="execute_complete")
 
-    def poke(self, context: Any) -> bool:
+    def poke(self, context: Any) -> PokeReturnValue:
         from airflow_openai.batch.assessment import assess
 
         batch = self.hook.get_batch(self.batch_id)
@@ -64,8 +65,7 @@ class OpenAIBatchSensor(BaseSensorOperator):
         self.log.info(assessment.message)
         if assessment.outcome == "failed":
             raise AirflowException(assessment.message)
-        self._batch = batch.to_dict()
-        return assessment.outcome == "succeeded"
+        return PokeReturnValue(is_done=assessment.outcome == "succeeded", xcom_value=batch.to_dict())
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
         if event["status"] != "success":

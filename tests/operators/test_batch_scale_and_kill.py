@@ -1,0 +1,90 @@
+"""Splitting past the per-batch limits, and cancelling on kill."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from tests.support.dag_runner import run_dag, task_states, xcom_value
+
+
+def test_120000_requests_become_three_batches_whose_results_merge(
+    airflow_db, emu, emu_hook, new_dag, tmp_path
+):
+    from airflow_openai.operators.batch import OpenAIBatchOperator
+
+    emu.set_speed(100_000)
+    source = tmp_path / "requests.jsonl"
+    with source.open("w") as sink:
+        sink.writelines(json.dumps({"input": f"t{n}", "dimensions": 1}) + "\n" for n in range(120_000))
+    with new_dag() as dag:
+        OpenAIBatchOperator(
+            task_id="embed",
+            input_file=str(source),
+            endpoint="/v1/embeddings",
+            model="text-embedding-3-small",
+            poll_interval=0.5,
+            output_path=str(tmp_path / "vectors.jsonl"),
+        )
+    dag_run = run_dag(dag)
+
+    assert task_states(dag_run) == {"embed": "success"}
+    batches = list(emu_hook.list_batches())
+    assert sorted(b.request_counts.total for b in batches) == [20_000, 50_000, 50_000]
+    assert sorted(b.metadata["airflow_chunk"] for b in batches) == ["1/3", "2/3", "3/3"]
+    manifest = xcom_value(dag_run, "embed")
+    assert manifest["succeeded"] == 120_000 and len(manifest["batch_ids"]) == 3
+    seen = set()
+    with open(tmp_path / "vectors.jsonl") as results:
+        for line in results:
+            row = json.loads(line)
+            assert row["input"]["input"] == f"t{row['custom_id'].split('-')[1]}"
+            seen.add(row["custom_id"])
+    assert len(seen) == 120_000
+
+
+class _TaskInstance:
+    """What the operator reads from its task instance, for driving `execute` and `on_kill` from two threads
+    the way a worker does on SIGTERM (which `dag.test()` cannot do)."""
+
+    dag_id, task_id, run_id, map_index = "killed_dag", "batch", "manual__1", -1
+
+    def __init__(self) -> None:
+        self.xcom: dict[str, object] = {}
+
+    def xcom_push(self, key: str, value: object) -> None:
+        self.xcom[key] = value
+
+
+def test_on_kill_cancels_the_batch_the_task_is_waiting_for(emu, emu_hook, tmp_path):
+    from airflow.sdk.exceptions import AirflowException
+
+    from airflow_openai.operators.batch import OpenAIBatchOperator
+
+    emu.set_speed(1)
+    op = OpenAIBatchOperator(
+        task_id="batch", prompts=[f"q{n}" for n in range(100)], model="gpt-4o-mini", poll_interval=0.2
+    )
+    ti = _TaskInstance()
+    outcome: dict[str, BaseException] = {}
+
+    def run() -> None:
+        try:
+            op.execute({"ti": ti})
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 20
+    while "batch_ids" not in ti.xcom and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (batch_id,) = ti.xcom["batch_ids"]
+    op.on_kill()
+    emu.set_speed(60)  # let the cancellation finish
+    worker.join(30)
+
+    assert emu_hook.get_batch(batch_id).status in ("cancelling", "cancelled")
+    assert isinstance(outcome.get("error"), AirflowException)
+    assert "cancel" in str(outcome["error"])
