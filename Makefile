@@ -26,6 +26,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/import_cost.py
+	$(VENV)/bin/python benchmarks/triggerer.py
+	$(VENV)/bin/python benchmarks/batch_results.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS)

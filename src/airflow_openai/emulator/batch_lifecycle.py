@@ -33,10 +33,14 @@ def advance(state: EmulatorState, batch: Obj) -> Obj:
     """Bring `batch` up to the current emulated time and save it."""
     with state.lock:
         fresh = state.store.get("batch", batch["id"]) or batch
+        if fresh["status"] in TERMINAL:
+            return fresh
+        before = json.dumps(fresh, sort_keys=True)
         now = state.now()
-        changed = _step(state, fresh, now)
-        while changed and fresh["status"] not in TERMINAL:
-            changed = _step(state, fresh, now)
+        while _step(state, fresh, now) and fresh["status"] not in TERMINAL:
+            pass
+        if json.dumps(fresh, sort_keys=True) == before:
+            return fresh
         return state.store.put("batch", fresh)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends
+from starlette.concurrency import run_in_threadpool
 
 from airflow_openai.emulator import batch_lifecycle
 from airflow_openai.emulator.errors import bad_request, not_found
@@ -21,24 +22,24 @@ router = APIRouter(prefix="/_emulator")
 
 
 @router.post("/reset")
-def reset(state: EmulatorState = Depends(emulator)) -> Any:
+async def reset(state: EmulatorState = Depends(emulator)) -> Any:
     state.reset()
     return {"reset": True}
 
 
 @router.post("/seed")
-def seed(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+async def seed(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     state.ids.seed(body.get("seed"))
     return {"seed": body.get("seed")}
 
 
 @router.get("/clock")
-def clock(state: EmulatorState = Depends(emulator)) -> Any:
+async def clock(state: EmulatorState = Depends(emulator)) -> Any:
     return {"now": state.clock.now(), "speed": state.clock.speed, "seconds_per_line": state.seconds_per_line}
 
 
 @router.post("/clock")
-def set_clock(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+async def set_clock(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     if "speed" in body:
         speed = float(body["speed"])
         if speed < 0:
@@ -55,7 +56,7 @@ def set_clock(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(e
 
 
 @router.post("/state/batch/{batch_id}")
-def force_batch(
+async def force_batch(
     batch_id: str, body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
 ) -> Any:
     batch = state.store.get("batch", batch_id)
@@ -65,11 +66,11 @@ def force_batch(
     allowed = ("in_progress", "finalizing", "completed", "failed", "expired", "cancelled")
     if status not in allowed:
         raise bad_request(f"status must be one of {list(allowed)}", param="status")
-    return public(batch_lifecycle.force(state, batch, status))
+    return public(await run_in_threadpool(batch_lifecycle.force, state, batch, status))
 
 
 @router.post("/faults")
-def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+async def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     try:
         fault = Fault(**body)
     except TypeError as exc:
@@ -79,18 +80,18 @@ def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(e
 
 
 @router.get("/faults")
-def list_faults(state: EmulatorState = Depends(emulator)) -> Any:
+async def list_faults(state: EmulatorState = Depends(emulator)) -> Any:
     return {"faults": state.faults.listing(), "requests_per_minute": state.faults.requests_per_minute}
 
 
 @router.delete("/faults")
-def clear_faults(state: EmulatorState = Depends(emulator)) -> Any:
+async def clear_faults(state: EmulatorState = Depends(emulator)) -> Any:
     state.faults.clear()
     return {"faults": []}
 
 
 @router.post("/rate_limit")
-def rate_limit(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+async def rate_limit(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     rpm = body.get("requests_per_minute")
     state.faults.requests_per_minute = int(rpm) if rpm else None
     return {"requests_per_minute": state.faults.requests_per_minute}

@@ -81,13 +81,8 @@ def _chat(model: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     except ValueError as exc:
         return _error(str(exc), "response_format")
     seed = _seed(model, messages, "id")
-    usage = {"prompt_tokens": _tokens(prompt), "completion_tokens": _tokens(content)}
-    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     return 200, {
-        "id": f"chatcmpl-{seed:016x}",
-        "object": "chat.completion",
-        "created": 1_700_000_000 + seed % 10_000_000,
-        "model": model,
+        **_envelope("chatcmpl", "chat.completion", model, seed, prompt, content),
         "choices": [
             {
                 "index": 0,
@@ -96,7 +91,6 @@ def _chat(model: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
                 "finish_reason": "stop",
             }
         ],
-        "usage": usage,
         "system_fingerprint": "fp_emulator",
     }
 
@@ -108,14 +102,21 @@ def _completion(model: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     text = prompt if isinstance(prompt, str) else " ".join(map(str, prompt))
     content = f" Completion of: {text[:200]}"
     seed = _seed(model, text)
-    usage = {"prompt_tokens": _tokens(text), "completion_tokens": _tokens(content)}
-    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     return 200, {
-        "id": f"cmpl-{seed:016x}",
-        "object": "text_completion",
+        **_envelope("cmpl", "text_completion", model, seed, text, content),
+        "choices": [{"index": 0, "text": content, "logprobs": None, "finish_reason": "stop"}],
+    }
+
+
+def _envelope(prefix: str, kind: str, model: str, seed: int, prompt: str, content: str) -> dict[str, Any]:
+    """What chat and text completions share: id, object, creation time, model and plausible usage."""
+    usage = {"prompt_tokens": _tokens(prompt), "completion_tokens": _tokens(content)}
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    return {
+        "id": f"{prefix}-{seed:016x}",
+        "object": kind,
         "created": 1_700_000_000 + seed % 10_000_000,
         "model": model,
-        "choices": [{"index": 0, "text": content, "logprobs": None, "finish_reason": "stop"}],
         "usage": usage,
     }
 

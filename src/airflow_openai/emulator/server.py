@@ -55,6 +55,7 @@ class Emulator:
             log_level="warning",
             lifespan="off",
             interface="asgi3",
+            access_log=False,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="openai-emulator", daemon=True)
@@ -194,6 +195,7 @@ def main(argv: list[str] | None = None) -> None:
         log_level="warning",
         lifespan="off",
         interface="asgi3",
+        access_log=False,
     )
 
 

@@ -25,6 +25,7 @@ class EmulatorState:
     seconds_per_line: float = 0.06
     """Emulated time one batch line takes; raise it to make batches outlast their window."""
     lock: threading.RLock = field(default_factory=threading.RLock)
+    _saved_at: float = 0.0
 
     @classmethod
     def open(
@@ -44,9 +45,11 @@ class EmulatorState:
         return cls(store=store, clock=clock, ids=IdFactory(seed), responder=responder or default_responder)
 
     def now(self) -> int:
-        """Current emulated Unix time, remembered so a restart never goes back in time."""
+        """Current emulated Unix time, remembered (about once a second) so a restart never goes back in time."""
         current = self.clock.now()
-        self.store.meta(CLOCK_KEY, repr(current))
+        if current - self._saved_at >= 1.0 or current < self._saved_at:
+            self.store.meta(CLOCK_KEY, repr(current))
+            self._saved_at = current
         return int(current)
 
     def reset(self) -> None:

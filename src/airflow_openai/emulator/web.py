@@ -7,5 +7,5 @@ from fastapi import Request
 from airflow_openai.emulator.state import EmulatorState
 
 
-def emulator(request: Request) -> EmulatorState:
+async def emulator(request: Request) -> EmulatorState:
     return request.app.state.emulator

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -32,6 +33,10 @@ from airflow_openai.provider import CONN_TYPE
 T = TypeVar("T")
 
 PathOrFile = str | os.PathLike[str] | IO[bytes]
+
+SETTINGS_TTL = 60.0
+_recent_settings: dict[str, tuple[float, ClientSettings]] = {}
+_settings_lookups: dict[tuple[int, str], asyncio.Future[ClientSettings]] = {}
 
 
 class OpenAIHook(
@@ -92,11 +97,30 @@ class OpenAIHook(
         return self._settings
 
     async def asettings(self) -> ClientSettings:
-        """Like :attr:`settings`, reading the connection without blocking the event loop."""
+        """Like :attr:`settings`, reading the connection without blocking the event loop.
+
+        In a triggerer, hundreds of triggers share a connection: it is read once and then
+        reused for `SETTINGS_TTL` seconds by every hook of the process.
+        """
         if self._settings is None:
-            conn = await self._afind_connection()
-            self._settings = self._remember(settings_from_connection(conn, self.openai_conn_id))
+            cached = _recent_settings.get(self.openai_conn_id)
+            if cached is not None and time.monotonic() - cached[0] < SETTINGS_TTL:
+                self._settings = cached[1]
+            else:
+                # Triggers that start together wait for one lookup instead of each making their own.
+                key = (id(asyncio.get_running_loop()), self.openai_conn_id)
+                lookup = _settings_lookups.get(key)
+                if lookup is None:
+                    lookup = _settings_lookups[key] = asyncio.ensure_future(self._alookup())
+                    lookup.add_done_callback(lambda _: _settings_lookups.pop(key, None))
+                self._settings = await asyncio.shield(lookup)
         return self._settings
+
+    async def _alookup(self) -> ClientSettings:
+        conn = await self._afind_connection()
+        settings = self._remember(settings_from_connection(conn, self.openai_conn_id))
+        _recent_settings[self.openai_conn_id] = (time.monotonic(), settings)
+        return settings
 
     def _find_connection(self) -> Any | None:
         from airflow.sdk.exceptions import AirflowNotFoundException

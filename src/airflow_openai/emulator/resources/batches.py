@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends
+from starlette.concurrency import run_in_threadpool
 
 from airflow_openai.emulator import batch_lifecycle
 from airflow_openai.emulator.errors import bad_request, not_found
@@ -19,11 +20,14 @@ router = APIRouter()
 MAX_METADATA_PAIRS = 16
 
 
-def _batch(state: EmulatorState, batch_id: str) -> Obj:
+async def _batch(state: EmulatorState, batch_id: str) -> Obj:
+    """The batch brought up to date; running its due lines happens off the event loop."""
     obj = state.store.get("batch", batch_id)
     if obj is None:
         raise not_found("batch", batch_id)
-    return batch_lifecycle.advance(state, obj)
+    if obj["status"] in batch_lifecycle.TERMINAL:
+        return obj
+    return await run_in_threadpool(batch_lifecycle.advance, state, obj)
 
 
 def _check_metadata(metadata: Any) -> dict[str, str] | None:
@@ -42,7 +46,7 @@ def _check_metadata(metadata: Any) -> dict[str, str] | None:
 
 
 @router.post("/batches")
-def create_batch(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+async def create_batch(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     for name in ("input_file_id", "endpoint", "completion_window"):
         if not body.get(name):
             raise bad_request(
@@ -100,16 +104,19 @@ def create_batch(body: dict[str, Any] = Body(...), state: EmulatorState = Depend
 
 
 @router.get("/batches")
-def list_batches(limit: int = 20, after: str | None = None, state: EmulatorState = Depends(emulator)) -> Any:
-    batches = [batch_lifecycle.advance(state, obj) for obj in state.store.all("batch")]
+async def list_batches(
+    limit: int = 20, after: str | None = None, state: EmulatorState = Depends(emulator)
+) -> Any:
+    batches = [await _batch(state, obj["id"]) for obj in state.store.all("batch")]
     return page(batches, limit=limit, after=after)
 
 
 @router.get("/batches/{batch_id}")
-def get_batch(batch_id: str, state: EmulatorState = Depends(emulator)) -> Any:
-    return public(_batch(state, batch_id))
+async def get_batch(batch_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+    return public(await _batch(state, batch_id))
 
 
 @router.post("/batches/{batch_id}/cancel")
-def cancel_batch(batch_id: str, state: EmulatorState = Depends(emulator)) -> Any:
-    return public(batch_lifecycle.cancel(state, _batch(state, batch_id)))
+async def cancel_batch(batch_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+    batch = await _batch(state, batch_id)
+    return public(await run_in_threadpool(batch_lifecycle.cancel, state, batch))

@@ -82,7 +82,7 @@ def create_file(
 
 
 @router.get("/files")
-def list_files(
+async def list_files(
     purpose: str | None = None,
     limit: int = 10000,
     after: str | None = None,
@@ -94,12 +94,12 @@ def list_files(
 
 
 @router.get("/files/{file_id}")
-def get_file(file_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+async def get_file(file_id: str, state: EmulatorState = Depends(emulator)) -> Any:
     return public(get_file_or_404(state, file_id))
 
 
 @router.delete("/files/{file_id}")
-def delete_file(file_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+async def delete_file(file_id: str, state: EmulatorState = Depends(emulator)) -> Any:
     get_file_or_404(state, file_id)
     state.store.delete("file", file_id)
     state.store.content_path(file_id).unlink(missing_ok=True)

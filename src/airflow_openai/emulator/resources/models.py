@@ -33,12 +33,12 @@ def _all_models(state: EmulatorState) -> list[dict[str, Any]]:
 
 
 @router.get("/models")
-def list_models(state: EmulatorState = Depends(emulator)) -> Any:
+async def list_models(state: EmulatorState = Depends(emulator)) -> Any:
     return {"object": "list", "data": _all_models(state)}
 
 
 @router.get("/models/{model:path}")
-def get_model(model: str, state: EmulatorState = Depends(emulator)) -> Any:
+async def get_model(model: str, state: EmulatorState = Depends(emulator)) -> Any:
     for obj in _all_models(state):
         if obj["id"] == model:
             return obj
@@ -46,7 +46,7 @@ def get_model(model: str, state: EmulatorState = Depends(emulator)) -> Any:
 
 
 @router.delete("/models/{model:path}")
-def delete_model(model: str, state: EmulatorState = Depends(emulator)) -> Any:
+async def delete_model(model: str, state: EmulatorState = Depends(emulator)) -> Any:
     if not state.store.delete("model", model):
         if any(name == model for name, _ in BUILT_IN):
             raise EmulatorError(

@@ -40,7 +40,7 @@ def _pending(state: EmulatorState, upload_id: str) -> Obj:
 
 
 @router.post("/uploads")
-def create_upload(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+async def create_upload(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     for name in ("filename", "purpose", "bytes", "mime_type"):
         if body.get(name) in (None, ""):
             raise bad_request(
@@ -136,7 +136,7 @@ def complete_upload(
 
 
 @router.post("/uploads/{upload_id}/cancel")
-def cancel_upload(upload_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+async def cancel_upload(upload_id: str, state: EmulatorState = Depends(emulator)) -> Any:
     with state.lock:
         upload = _pending(state, upload_id)
         upload["status"] = "cancelled"
