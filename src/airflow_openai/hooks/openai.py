@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import os
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -29,6 +30,9 @@ from airflow_openai.hooks.batch_wait import BatchWaitMixin
 from airflow_openai.hooks.connection import settings_from_connection
 from airflow_openai.models import UPLOADABLE_PURPOSES, OpenAIFile
 from airflow_openai.provider import CONN_TYPE
+from airflow_openai.transfers.checks import JSONL_PURPOSES, check_jsonl, check_upload
+from airflow_openai.transfers.sources import open_source
+from airflow_openai.transfers.uploader import UploadSettings, upload_in_parts
 
 T = TypeVar("T")
 
@@ -208,8 +212,37 @@ class OpenAIHook(
         with _opened(file, "rb") as stream:
             return self.transport.request(files.create_file(stream, purpose, filename or _name_of(file)))
 
+    def upload_file(
+        self,
+        source: Any,
+        purpose: str,
+        *,
+        filename: str | None = None,
+        mime_type: str | None = None,
+        settings: UploadSettings | None = None,
+    ) -> OpenAIFile:
+        """Upload from a local path, an object storage URI / `ObjectStoragePath`, or a binary file object.
+
+        Checked before any request (purpose, size between 1 byte and 8 GB, `.jsonl` with a JSON
+        object per line for `batch` and `fine-tune`). Files up to `settings.threshold` go in
+        one request; larger ones through the Uploads API in parallel parts, with an md5,
+        in memory bounded by `concurrency × part_size`, cancelled if they cannot finish.
+        """
+        settings = settings or UploadSettings()
+        with open_source(source, filename) as opened:
+            check_upload(purpose, opened.filename, opened.size)
+            if purpose in JSONL_PURPOSES and opened.stream.seekable():
+                check_jsonl(opened.stream, opened.filename)
+            if opened.size <= settings.threshold:
+                return self.transport.request(files.create_file(opened.stream, purpose, opened.filename))
+            kind = mime_type or mimetypes.guess_type(opened.filename)[0] or "application/octet-stream"
+            if opened.filename.lower().endswith(".jsonl") and mime_type is None:
+                kind = "text/jsonl"
+            return upload_in_parts(self, opened, purpose, kind, settings)
+
     def download_file(self, file_id: str, destination: PathOrFile) -> int:
-        """Stream a file's content to a path or a binary file object; returns the byte count."""
+        """Stream a file's content to a path, an object storage URI / `ObjectStoragePath`, or a binary
+        file object, in constant memory; returns the byte count."""
         with _opened(destination, "wb") as sink:
             return self.transport.download(files.download_file(file_id), sink)
 
@@ -269,10 +302,19 @@ class _opened:
         self._owned: IO[bytes] | None = None
 
     def __enter__(self) -> IO[bytes]:
-        if isinstance(self._target, str | os.PathLike):
-            self._owned = open(self._target, self._mode)  # noqa: SIM115 - closed in __exit__
+        target = self._target
+        if isinstance(target, str) and "://" in target or type(target).__name__ == "ObjectStoragePath":
+            from airflow.sdk import ObjectStoragePath
+
+            path = target if isinstance(target, ObjectStoragePath) else ObjectStoragePath(str(target))
+            if "w" in self._mode:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._owned = path.open(self._mode)
             return self._owned
-        return self._target
+        if isinstance(target, str | os.PathLike):
+            self._owned = open(target, self._mode)  # noqa: SIM115 - closed in __exit__
+            return self._owned
+        return target
 
     def __exit__(self, *exc_info: object) -> None:
         if self._owned is not None:

@@ -1,0 +1,43 @@
+"""What is refused before any request: unknown purposes, empty or oversized files, broken JSONL."""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+from airflow_openai.models import UPLOADABLE_PURPOSES
+
+MAX_UPLOAD_BYTES = 8 * 1024**3
+JSONL_PURPOSES = ("batch", "fine-tune")
+
+
+class InvalidUpload(ValueError):
+    """The file cannot be uploaded as asked; nothing was sent."""
+
+
+def check_upload(purpose: str, filename: str, size: int) -> None:
+    if purpose not in UPLOADABLE_PURPOSES:
+        raise InvalidUpload(f"purpose must be one of {', '.join(UPLOADABLE_PURPOSES)}; got {purpose!r}")
+    if size <= 0:
+        raise InvalidUpload(f"{filename} is empty: there is nothing to upload")
+    if size > MAX_UPLOAD_BYTES:
+        raise InvalidUpload(
+            f"{filename} has {size} bytes; OpenAI accepts at most {MAX_UPLOAD_BYTES} (8 GB) per file"
+        )
+    if purpose in JSONL_PURPOSES and not filename.lower().endswith(".jsonl"):
+        raise InvalidUpload(f"files for purpose {purpose!r} must be .jsonl; got {filename}")
+
+
+def check_jsonl(stream: IO[bytes], filename: str) -> None:
+    """Every non-blank line must be a JSON object; the stream is returned to where it was."""
+    start = stream.tell()
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise InvalidUpload(f"{filename} line {number} is not valid JSON ({exc.msg})") from None
+        if not isinstance(value, dict):
+            raise InvalidUpload(f"{filename} line {number} is not a JSON object")
+    stream.seek(start)

@@ -1,0 +1,75 @@
+"""What can be uploaded: a local path, an object storage URI or `ObjectStoragePath`, or a binary file object.
+
+Each is opened as a readable binary stream with its size when it can be known
+without reading it; a stream of unknown size is spooled to local disk in bounded
+pieces first, because the Uploads API must be told the exact byte count up front.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+SPOOL_BUFFER = 8 * 1024 * 1024
+
+
+@dataclass
+class OpenedSource:
+    stream: IO[bytes]
+    size: int
+    filename: str
+
+
+def describe(source: Any) -> str:
+    return str(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", "a file object")
+
+
+@contextlib.contextmanager
+def open_source(source: Any, filename: str | None = None) -> Iterator[OpenedSource]:
+    """Open `source` for reading with its size; the caller's own file objects are not closed."""
+    if isinstance(source, str) and "://" in source or _is_object_storage_path(source):
+        from airflow.sdk import ObjectStoragePath
+
+        path = source if _is_object_storage_path(source) else ObjectStoragePath(source)
+        with path.open("rb") as stream:
+            size = path.stat().st_size if hasattr(path.stat(), "st_size") else path.stat()["size"]
+            yield OpenedSource(stream, int(size), filename or path.name)
+        return
+    if isinstance(source, str | os.PathLike):
+        local = Path(source)
+        with local.open("rb") as stream:
+            yield OpenedSource(stream, local.stat().st_size, filename or local.name)
+        return
+    name = filename or Path(getattr(source, "name", "") or "upload.bin").name
+    size = _remaining(source)
+    if size is not None:
+        yield OpenedSource(source, size, name)
+        return
+    with tempfile.TemporaryFile(prefix="openai-spool-") as spool:
+        shutil.copyfileobj(source, spool, SPOOL_BUFFER)
+        size = spool.tell()
+        spool.seek(0)
+        yield OpenedSource(spool, size, name)
+
+
+def _is_object_storage_path(value: Any) -> bool:
+    return type(value).__name__ == "ObjectStoragePath"
+
+
+def _remaining(stream: IO[bytes]) -> int | None:
+    """Bytes left from the current position, if the stream can tell without being read."""
+    try:
+        if not stream.seekable():
+            return None
+        here = stream.tell()
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(here)
+        return end - here
+    except (AttributeError, OSError, ValueError):
+        return None

@@ -1,0 +1,122 @@
+"""Large files through the Uploads API: parts read in order, sent several at a time, completed with an md5.
+
+Memory stays near `concurrency × part_size` whatever the file size: a part is read only
+when a sending slot is free. A part that fails is retried alone (by the transport's
+retry policy); if the upload cannot finish, it is cancelled so nothing is left pending.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_openai.models import OpenAIFile
+from airflow_openai.transfers.sources import OpenedSource
+
+log = logging.getLogger(__name__)
+
+MAX_PART_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    part_size: int = MAX_PART_BYTES
+    concurrency: int = 4
+    threshold: int = 64 * 1024 * 1024
+    """Files up to this size go in one `POST /files`; larger ones through the Uploads API."""
+
+    def __post_init__(self) -> None:
+        if not 5 * 1024 * 1024 <= self.part_size <= MAX_PART_BYTES and self.part_size != 0:
+            raise ValueError("part_size must be between 5 MB and 64 MB")
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+
+
+class Progress:
+    """Logs bytes sent, percent and MB/s, at most every few seconds (never once per part of a small file)."""
+
+    def __init__(self, filename: str, total: int, every: float = 5.0) -> None:
+        self.filename, self.total, self.every = filename, total, every
+        self.sent = 0
+        self._started = self._last = time.monotonic()
+        self._lock = threading.Lock()
+
+    def add(self, count: int) -> None:
+        with self._lock:
+            self.sent += count
+            now = time.monotonic()
+            if now - self._last >= self.every or self.sent == self.total:
+                self._last = now
+                rate = self.sent / max(now - self._started, 1e-9) / 1e6
+                log.info(
+                    "%s: %d of %d bytes sent (%.0f%%), %.1f MB/s",
+                    self.filename,
+                    self.sent,
+                    self.total,
+                    100 * self.sent / self.total,
+                    rate,
+                )
+
+
+def upload_in_parts(
+    hook: Any, source: OpenedSource, purpose: str, mime_type: str, settings: UploadSettings
+) -> OpenAIFile:
+    upload = hook.create_upload(source.filename, purpose, source.size, mime_type)
+    log.info(
+        "Uploading %s (%d bytes) as %s in parts of %d bytes, %d at a time",
+        source.filename,
+        source.size,
+        upload.id,
+        settings.part_size,
+        settings.concurrency,
+    )
+    slots = threading.BoundedSemaphore(settings.concurrency)
+    digest = hashlib.md5(usedforsecurity=False)
+    progress = Progress(source.filename, source.size)
+    futures: list[Future[str]] = []
+
+    def send(data: bytes) -> str:
+        try:
+            part = hook.create_upload_part(upload.id, io.BytesIO(data))
+            progress.add(len(data))
+            return part.id
+        finally:
+            slots.release()
+
+    try:
+        with ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="openai-upload") as pool:
+            remaining = source.size
+            while remaining > 0:
+                slots.acquire()
+                if any(f.done() and f.exception() for f in futures):
+                    slots.release()
+                    break
+                data = source.stream.read(min(settings.part_size, remaining))
+                if not data:
+                    slots.release()
+                    raise OSError(f"{source.filename} ended {remaining} bytes early")
+                digest.update(data)
+                remaining -= len(data)
+                futures.append(pool.submit(send, data))
+            part_ids = [future.result() for future in futures]
+        done = hook.complete_upload(upload.id, part_ids, md5=digest.hexdigest())
+    except BaseException:
+        _cancel(hook, upload.id)
+        raise
+    if done.file is None:
+        raise RuntimeError(f"upload {upload.id} completed without a file")
+    return done.file
+
+
+def _cancel(hook: Any, upload_id: str) -> None:
+    try:
+        hook.cancel_upload(upload_id)
+        log.warning("Cancelled upload %s so that nothing is left pending", upload_id)
+    except Exception as exc:  # the original error matters more
+        log.warning("Could not cancel upload %s: %s", upload_id, exc)
