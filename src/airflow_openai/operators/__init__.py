@@ -2,5 +2,16 @@
 
 from airflow_openai.operators.base import OpenAIBaseOperator
 from airflow_openai.operators.batch import OpenAIBatchOperator
+from airflow_openai.operators.files import (
+    OpenAIDeleteFilesOperator,
+    OpenAIDownloadFileOperator,
+    OpenAIUploadFileOperator,
+)
 
-__all__ = ["OpenAIBaseOperator", "OpenAIBatchOperator"]
+__all__ = [
+    "OpenAIBaseOperator",
+    "OpenAIBatchOperator",
+    "OpenAIDeleteFilesOperator",
+    "OpenAIDownloadFileOperator",
+    "OpenAIUploadFileOperator",
+]
