@@ -65,7 +65,7 @@ print("RESULT " + json.dumps({"seconds": elapsed, "peak_rss_mb": resource.getrus
 
 
 def run(python: Path, variant: str, args: list[str], workdir: Path) -> dict:
-    code = workdir / f"{variant}.py"
+    code = workdir / f"variant_{variant}.py"  # not "copy.py": it would shadow the standard library
     code.write_text(VARIANT_CODE[variant])
     wrapper = workdir / "wrapper.py"
     wrapper.write_text(WRAPPER)
@@ -88,7 +88,13 @@ def main(megabytes: int) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     emulator = subprocess.Popen(
-        [str(Path(sys.executable).with_name("airflow-openai-emulator")), "--port", str(port), "--data-dir", str(workdir / "emulator")],
+        [
+            str(Path(sys.executable).with_name("airflow-openai-emulator")),
+            "--port",
+            str(port),
+            "--data-dir",
+            str(workdir / "emulator"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -112,7 +118,11 @@ def main(megabytes: int) -> None:
         emulator.wait(30)
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"uploading {size_mb:.0f} MB to the emulator on loopback (its data on the same disk)")
-    for name, label in (("ours", "airflow-provider-openai upload_file"), ("sdk", "openai SDK upload_file_chunked"), ("copy", "plain file copy")):
+    for name, label in (
+        ("ours", "airflow-provider-openai upload_file"),
+        ("sdk", "openai SDK upload_file_chunked"),
+        ("copy", "plain file copy"),
+    ):
         r = results[name]
         print(f"  {label:38s} {size_mb / r['seconds']:8.1f} MB/s   peak RSS {r['peak_rss_mb']:6.0f} MB")
     ours, sdk, copy = (size_mb / results[n]["seconds"] for n in ("ours", "sdk", "copy"))

@@ -19,7 +19,10 @@ def get_provider_info() -> dict[str, Any]:
         "versions": [__version__],
         "hook-class-names": ["airflow_openai.hooks.openai.OpenAIHook"],
         "operators": [
-            {"integration-name": "OpenAI Platform", "python-modules": ["airflow_openai.operators.batch", "airflow_openai.operators.files"]}
+            {
+                "integration-name": "OpenAI Platform",
+                "python-modules": ["airflow_openai.operators.batch", "airflow_openai.operators.files"],
+            }
         ],
         "sensors": [
             {"integration-name": "OpenAI Platform", "python-modules": ["airflow_openai.sensors.batch"]}

@@ -11,22 +11,34 @@ from tests.support.dag_runner import run_dag, task_states, xcom_value
 def _training_files(folder, count=3):
     folder.mkdir()
     for n in range(count):
-        (folder / f"part-{n}.jsonl").write_text(json.dumps({"messages": [{"role": "user", "content": str(n)}]}) + "\n")
+        (folder / f"part-{n}.jsonl").write_text(
+            json.dumps({"messages": [{"role": "user", "content": str(n)}]}) + "\n"
+        )
     return folder
 
 
-def test_a_glob_uploads_concurrently_and_a_retry_uploads_only_what_is_missing(airflow_db, emu, emu_hook, new_dag, tmp_path):
+def test_a_glob_uploads_concurrently_and_a_retry_uploads_only_what_is_missing(
+    airflow_db, emu, emu_hook, new_dag, tmp_path
+):
     from airflow_openai.operators.files import OpenAIUploadFileOperator
 
     folder = _training_files(tmp_path / "train")
     emu.fault("/v1/files", method="POST", status=400, count=1)  # one of the three fails on the first attempt
     with new_dag() as dag:
-        OpenAIUploadFileOperator(task_id="upload", source=f"file://{folder}/*.jsonl", purpose="fine-tune", retries=1, retry_delay=timedelta(0))
+        OpenAIUploadFileOperator(
+            task_id="upload",
+            source=f"file://{folder}/*.jsonl",
+            purpose="fine-tune",
+            retries=1,
+            retry_delay=timedelta(0),
+        )
     dag_run = run_dag(dag)
 
     assert task_states(dag_run) == {"upload": "success"}
     result = xcom_value(dag_run, "upload")
-    assert len(result["file_ids"]) == 3 and sorted(result["files"]) == sorted(f"file://{folder}/part-{n}.jsonl" for n in range(3))
+    assert len(result["file_ids"]) == 3 and sorted(result["files"]) == sorted(
+        f"file://{folder}/part-{n}.jsonl" for n in range(3)
+    )
     stored = list(emu_hook.list_files(purpose="fine-tune"))
     assert len(stored) == 3, "the retry must not upload the two files again"
     assert {f.filename for f in stored} == {"part-0.jsonl", "part-1.jsonl", "part-2.jsonl"}
@@ -39,7 +51,9 @@ def test_download_and_delete(airflow_db, emu, emu_hook, new_dag, tmp_path):
     ids = [emu_hook.upload_file(folder / f"part-{n}.jsonl", "batch").id for n in range(2)]
     newest = emu_hook.upload_file(folder / "part-0.jsonl", "batch", filename="new.jsonl")
     with new_dag() as dag:
-        download = OpenAIDownloadFileOperator(task_id="download", file_ids=ids, destination=f"file://{tmp_path}/out/")
+        download = OpenAIDownloadFileOperator(
+            task_id="download", file_ids=ids, destination=f"file://{tmp_path}/out/"
+        )
         clean = OpenAIDeleteFilesOperator(task_id="clean", purpose="batch", created_before=newest.created_at)
         download >> clean
     dag_run = run_dag(dag)

@@ -63,11 +63,18 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
             done.update(self._found_from_earlier_attempt(context, sources))
         todo = [source for source in sources if source not in done]
         if len(todo) < len(sources):
-            self.log.info("%d of %d files were uploaded by an earlier attempt; not uploading them again", len(sources) - len(todo), len(sources))
+            self.log.info(
+                "%d of %d files were uploaded by an earlier attempt; not uploading them again",
+                len(sources) - len(todo),
+                len(sources),
+            )
         settings = UploadSettings(part_size=self.part_size, concurrency=self.concurrency)
         failures: dict[str, BaseException] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.file_concurrency)) as pool:
-            running = {pool.submit(self.hook.upload_file, source, self.purpose, settings=settings): source for source in todo}
+            running = {
+                pool.submit(self.hook.upload_file, source, self.purpose, settings=settings): source
+                for source in todo
+            }
             for future in as_completed(running):  # recorded from this thread, as each upload ends
                 source = running[future]
                 if future.exception() is not None:
@@ -81,7 +88,10 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
         if failures:
             details = "; ".join(f"{source}: {exc}" for source, exc in failures.items())
             raise AirflowException(f"{len(failures)} of {len(sources)} uploads failed: {details}")
-        return {"file_ids": [done[source] for source in sources], "files": {source: done[source] for source in sources}}
+        return {
+            "file_ids": [done[source] for source in sources],
+            "files": {source: done[source] for source in sources},
+        }
 
     def _found_from_earlier_attempt(self, context: Any, sources: list[str]) -> dict[str, str]:
         """Without a state store: files of this purpose, created since the run started, with the same name and size."""
@@ -89,7 +99,11 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
         if ti is None or getattr(ti, "try_number", 1) <= 1:
             return {}
         dag_run = context.get("dag_run")
-        since = dag_run.start_date.timestamp() if dag_run is not None and dag_run.start_date else time.time() - 86400
+        since = (
+            dag_run.start_date.timestamp()
+            if dag_run is not None and dag_run.start_date
+            else time.time() - 86400
+        )
         existing = [f for f in self.hook.list_files(purpose=self.purpose) if f.created_at >= since]
         found = {}
         for source in sources:
@@ -122,7 +136,9 @@ class OpenAIDownloadFileOperator(OpenAIBaseOperator):
             if len(ids) == 1 and not str(self.destination).endswith("/"):
                 target = str(self.destination)
             else:
-                target = f"{str(self.destination).rstrip('/')}/{file_id}-{self.hook.get_file(file_id).filename}"
+                target = (
+                    f"{str(self.destination).rstrip('/')}/{file_id}-{self.hook.get_file(file_id).filename}"
+                )
             size = self.hook.download_file(file_id, target)
             self.log.info("Downloaded %s to %s (%d bytes)", file_id, target, size)
             written[file_id] = target
@@ -155,7 +171,9 @@ class OpenAIDeleteFilesOperator(OpenAIBaseOperator):
         if file_ids is None and purpose is None:
             raise ValueError("give file_ids, or a purpose with older_than or created_before")
         if purpose is not None and older_than is None and created_before is None:
-            raise ValueError("a clean-up by purpose needs older_than or created_before, so that new files are kept")
+            raise ValueError(
+                "a clean-up by purpose needs older_than or created_before, so that new files are kept"
+            )
         self.file_ids = file_ids
         self.purpose = purpose
         self.older_than = older_than
@@ -168,7 +186,11 @@ class OpenAIDeleteFilesOperator(OpenAIBaseOperator):
         if self.file_ids is not None:
             ids = [self.file_ids] if isinstance(self.file_ids, str) else list(self.file_ids)
         else:
-            cutoff = float(self.created_before) if self.created_before is not None else time.time() - float(self.older_than or 0)
+            cutoff = (
+                float(self.created_before)
+                if self.created_before is not None
+                else time.time() - float(self.older_than or 0)
+            )
             ids = [f.id for f in self.hook.list_files(purpose=self.purpose) if f.created_at < cutoff]
         deleted = []
         for file_id in ids:

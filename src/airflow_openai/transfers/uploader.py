@@ -82,11 +82,15 @@ def upload_in_parts(
     futures: list[Future[str]] = []
 
     def send(data: bytes) -> str:
+        buffer = io.BytesIO(data)
         try:
-            part = hook.create_upload_part(upload.id, io.BytesIO(data))
+            part = hook.create_upload_part(upload.id, buffer)
             progress.add(len(data))
             return part.id
         finally:
+            # Closing drops the part's bytes now: the retry machinery's reference cycles would
+            # otherwise keep every sent part alive until the next garbage collection.
+            buffer.close()
             slots.release()
 
     try:
