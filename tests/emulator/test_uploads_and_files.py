@@ -68,3 +68,16 @@ def test_files_purpose_checks_listing_and_deletion(hook):
     with pytest.raises(NotFoundError) as missing:
         hook.get_file(doc.id)
     assert missing.value.request_id.startswith("req_")
+
+
+def test_a_part_must_be_the_single_data_field(hook, emu):
+    import httpx
+
+    upload = hook.create_upload("e.jsonl", "batch", 5, "text/jsonl")
+    url = f"{emu.base_url}/uploads/{upload.id}/parts"
+    headers = {"Authorization": f"Bearer {emu.api_key}"}
+    wrong = httpx.post(url, files={"other": ("x", b"12345")}, headers=headers)
+    assert wrong.status_code == 400 and wrong.json()["error"]["param"] == "data"
+    right = httpx.post(url, files={"data": ("x", b"12345")}, headers=headers)
+    assert right.status_code == 200
+    assert hook.complete_upload(upload.id, [right.json()["id"]]).file.bytes == 5

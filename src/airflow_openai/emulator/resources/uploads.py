@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, File, UploadFile
+from fastapi import APIRouter, Body, Depends, Request
 
-from airflow_openai.emulator.errors import bad_request, not_found
+from airflow_openai.emulator.errors import EmulatorError, bad_request, not_found
+from airflow_openai.emulator.multipart_part import receive_single_field
 from airflow_openai.emulator.resources.files import COPY_BUFFER, UPLOAD_PURPOSES, store_file
 from airflow_openai.emulator.state import EmulatorState
 from airflow_openai.emulator.store import Obj, public
@@ -70,15 +73,15 @@ async def create_upload(body: dict[str, Any] = Body(...), state: EmulatorState =
 
 
 @router.post("/uploads/{upload_id}/parts")
-def add_upload_part(
-    upload_id: str, data: UploadFile = File(...), state: EmulatorState = Depends(emulator)
-) -> Any:
+async def add_upload_part(upload_id: str, request: Request, state: EmulatorState = Depends(emulator)) -> Any:
     _pending(state, upload_id)
     part_id = state.ids.new("part_")
     target = state.store.content_path(part_id)
-    with target.open("wb") as sink:
-        shutil.copyfileobj(data.file, sink, COPY_BUFFER)
-    size = target.stat().st_size
+    try:
+        size = await receive_single_field(request, target, MAX_PART_BYTES)
+    except EmulatorError:
+        target.unlink(missing_ok=True)
+        raise
     if size > MAX_PART_BYTES:
         target.unlink()
         raise bad_request(f"A part may hold at most {MAX_PART_BYTES} bytes; got {size}", param="data")
@@ -116,17 +119,13 @@ def complete_upload(
                 param="part_ids",
             )
         joined = state.store.content_dir / f".joining-{upload_id}"
-        digest = hashlib.md5(usedforsecurity=False)
-        with joined.open("wb") as sink:
-            for part in parts:
-                with state.store.content_path(part["id"]).open("rb") as source:
-                    while chunk := source.read(COPY_BUFFER):
-                        digest.update(chunk)
-                        sink.write(chunk)
+        _join([state.store.content_path(part["id"]) for part in parts], joined)
         expected = body.get("md5")
-        if expected and expected.lower() != digest.hexdigest():
-            joined.unlink()
-            raise bad_request(f"md5 mismatch: the parts hash to {digest.hexdigest()}", param="md5")
+        if expected:
+            actual = _md5(joined)
+            if expected.lower() != actual:
+                joined.unlink()
+                raise bad_request(f"md5 mismatch: the parts hash to {actual}", param="md5")
         file_obj = store_file(state, filename=upload["filename"], purpose=upload["purpose"], content=joined)
         for part in state.store.all("upload_part"):
             if part["upload_id"] == upload_id:
@@ -144,3 +143,30 @@ async def cancel_upload(upload_id: str, state: EmulatorState = Depends(emulator)
             if part["upload_id"] == upload_id:
                 state.store.content_path(part["id"]).unlink(missing_ok=True)
         return public(state.store.put("upload", upload))
+
+
+def _join(sources: list[Path], target: Path) -> None:
+    """Concatenate part files, copied by the kernel where it can."""
+    with target.open("wb") as sink:
+        for path in sources:
+            with path.open("rb") as source:
+                size = os.fstat(source.fileno()).st_size
+                copied = 0
+                try:
+                    while copied < size:
+                        step = os.copy_file_range(source.fileno(), sink.fileno(), size - copied)
+                        if step == 0:
+                            break
+                        copied += step
+                except (AttributeError, OSError):
+                    source.seek(copied)
+                    sink.seek(0, os.SEEK_END)
+                    shutil.copyfileobj(source, sink, COPY_BUFFER)
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as source:
+        while block := source.read(8 * COPY_BUFFER):
+            digest.update(block)
+    return digest.hexdigest()

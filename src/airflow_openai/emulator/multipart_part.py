@@ -1,0 +1,59 @@
+"""Receiving an upload part at disk speed: the multipart body is streamed straight into the part's file.
+
+A part request holds one field, `data`. Instead of a general multipart parser (which
+hands every 64 KB chunk to a thread to be written), the body is written as it arrives,
+the field's header block is skipped and the closing boundary cut off at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from airflow_openai.emulator.errors import bad_request
+
+_BOUNDARY = re.compile(r"boundary=\"?([^\";]+)\"?")
+_DATA_FIELD = re.compile(rb'content-disposition:\s*form-data;\s*name="data"', re.IGNORECASE)
+
+
+async def receive_single_field(request: Any, target: Path, limit: int) -> int:
+    """Write the `data` field of a multipart request to `target`; returns its size in bytes."""
+    match = _BOUNDARY.search(request.headers.get("content-type", ""))
+    if not match:
+        raise bad_request("the body must be multipart/form-data with a 'data' field", param="data")
+    closing = f"\r\n--{match.group(1)}--".encode()
+    head = b""
+    written = 0
+    with target.open("wb") as sink:
+        async for chunk in request.stream():
+            if head is not None:
+                head += chunk
+                end = head.find(b"\r\n\r\n")
+                if end < 0:
+                    if len(head) > 64 * 1024:
+                        raise bad_request("the multipart header of the part is too long", param="data")
+                    continue
+                if not _DATA_FIELD.search(head[:end]):
+                    raise bad_request("a part request holds one field, 'data'", param="data")
+                chunk, head = head[end + 4 :], None
+            sink.write(chunk)
+            written += len(chunk)
+            if written > limit + 4096:
+                raise bad_request(f"A part may hold at most {limit} bytes", param="data")
+        if head is not None:
+            raise bad_request(
+                "Missing required parameter: 'data'", param="data", code="missing_required_parameter"
+            )
+        # The body ends with the closing boundary (and maybe a line break): cut it off.
+        tail_size = min(written, len(closing) + 4)
+        sink.flush()
+    with target.open("r+b") as part:
+        part.seek(written - tail_size)
+        tail = part.read(tail_size)
+        cut = tail.rfind(closing)
+        if cut < 0:
+            raise bad_request("the multipart body has no closing boundary", param="data")
+        size = written - tail_size + cut
+        part.truncate(size)
+    return size
