@@ -28,9 +28,10 @@ from airflow_openai.hooks.api_methods import (
 )
 from airflow_openai.hooks.batch_wait import BatchWaitMixin
 from airflow_openai.hooks.connection import settings_from_connection
-from airflow_openai.models import UPLOADABLE_PURPOSES, OpenAIFile
+from airflow_openai.models import OpenAIFile
 from airflow_openai.provider import CONN_TYPE
-from airflow_openai.transfers.checks import JSONL_PURPOSES, check_jsonl, check_upload
+from airflow_openai.storage import open_binary
+from airflow_openai.transfers.checks import JSONL_PURPOSES, check_jsonl, check_purpose, check_upload
 from airflow_openai.transfers.sources import open_source
 from airflow_openai.transfers.uploader import UploadSettings, upload_in_parts
 
@@ -209,7 +210,7 @@ class OpenAIHook(
         For files over a few hundred MB prefer the Uploads API (`create_upload` and parts).
         """
         check_purpose(purpose)
-        with _opened(file, "rb") as stream:
+        with open_binary(file, "rb") as stream:
             return self.transport.request(files.create_file(stream, purpose, filename or _name_of(file)))
 
     def upload_file(
@@ -243,11 +244,11 @@ class OpenAIHook(
     def download_file(self, file_id: str, destination: PathOrFile) -> int:
         """Stream a file's content to a path, an object storage URI / `ObjectStoragePath`, or a binary
         file object, in constant memory; returns the byte count."""
-        with _opened(destination, "wb") as sink:
+        with open_binary(destination, "wb") as sink:
             return self.transport.download(files.download_file(file_id), sink)
 
     async def adownload_file(self, file_id: str, destination: PathOrFile) -> int:
-        with _opened(destination, "wb") as sink:
+        with open_binary(destination, "wb") as sink:
             return await (await self.atransport()).download(files.download_file(file_id), sink)
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -285,40 +286,6 @@ class OpenAIHook(
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-
-def check_purpose(purpose: str) -> None:
-    """Refuse a purpose the API does not accept for uploads, before anything is sent."""
-    if purpose not in UPLOADABLE_PURPOSES:
-        raise ValueError(f"purpose must be one of {', '.join(UPLOADABLE_PURPOSES)}; got {purpose!r}")
-
-
-class _opened:
-    """Open a path for the duration of a call, or pass a caller's file object through untouched."""
-
-    def __init__(self, target: PathOrFile, mode: str) -> None:
-        self._target = target
-        self._mode = mode
-        self._owned: IO[bytes] | None = None
-
-    def __enter__(self) -> IO[bytes]:
-        target = self._target
-        if isinstance(target, str) and "://" in target or type(target).__name__ == "ObjectStoragePath":
-            from airflow.sdk import ObjectStoragePath
-
-            path = target if isinstance(target, ObjectStoragePath) else ObjectStoragePath(str(target))
-            if "w" in self._mode:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            self._owned = path.open(self._mode)
-            return self._owned
-        if isinstance(target, str | os.PathLike):
-            self._owned = open(target, self._mode)  # noqa: SIM115 - closed in __exit__
-            return self._owned
-        return target
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._owned is not None:
-            self._owned.close()
 
 
 def _name_of(file: PathOrFile) -> str:

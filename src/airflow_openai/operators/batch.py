@@ -16,6 +16,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_openai.links import BATCH_IDS_XCOM_KEY, OpenAIBatchLink
 from airflow_openai.operators.base import OpenAIBaseOperator
+from airflow_openai.storage import open_binary
 
 STATE_KEY = "openai_batches"
 
@@ -287,7 +288,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
                 batch_ids = self._submit(context, retry_input, round=1)
                 return self._wait(context, [*rounds, batch_ids], started_at=time.time())
         output = self._output_path(context)
-        with _open_output(output) as sink:
+        with open_binary(output, "wb", make_local_parents=True) as sink:
             tally = job.write(rounds, prepared, self._workdir, sink)
         shutil.rmtree(self._workdir, ignore_errors=True)
         all_ids = [batch_id for ids in rounds for batch_id in ids]
@@ -350,34 +351,5 @@ def _default_model(
 def _open_lines(source: str | None) -> Iterator[bytes]:
     if source is None:
         raise ValueError("no input_file given")
-    if "://" in str(source):
-        from airflow.sdk import ObjectStoragePath
-
-        with ObjectStoragePath(str(source)).open("rb") as stream:
-            yield from stream
-    else:
-        with Path(source).open("rb") as stream:
-            yield from stream
-
-
-class _open_output:
-    """A binary sink at a local path (parents created) or an object storage URI."""
-
-    def __init__(self, target: str) -> None:
-        self.target = target
-        self._stream: Any = None
-
-    def __enter__(self) -> Any:
-        if "://" in self.target:
-            from airflow.sdk import ObjectStoragePath
-
-            path = ObjectStoragePath(self.target)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._stream = path.open("wb")
-        else:
-            Path(self.target).parent.mkdir(parents=True, exist_ok=True)
-            self._stream = Path(self.target).open("wb")
-        return self._stream
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stream.close()
+    with open_binary(source, "rb") as stream:
+        yield from stream

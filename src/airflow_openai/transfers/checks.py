@@ -15,9 +15,14 @@ class InvalidUpload(ValueError):
     """The file cannot be uploaded as asked; nothing was sent."""
 
 
-def check_upload(purpose: str, filename: str, size: int) -> None:
+def check_purpose(purpose: str) -> None:
+    """Refuse a purpose the API does not accept for uploads."""
     if purpose not in UPLOADABLE_PURPOSES:
         raise InvalidUpload(f"purpose must be one of {', '.join(UPLOADABLE_PURPOSES)}; got {purpose!r}")
+
+
+def check_upload(purpose: str, filename: str, size: int) -> None:
+    check_purpose(purpose)
     if size <= 0:
         raise InvalidUpload(f"{filename} is empty: there is nothing to upload")
     if size > MAX_UPLOAD_BYTES:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from airflow_openai.storage import is_object_storage
+
 SPOOL_BUFFER = 8 * 1024 * 1024
 
 
@@ -33,13 +35,12 @@ def describe(source: Any) -> str:
 @contextlib.contextmanager
 def open_source(source: Any, filename: str | None = None) -> Iterator[OpenedSource]:
     """Open `source` for reading with its size; the caller's own file objects are not closed."""
-    if isinstance(source, str) and "://" in source or _is_object_storage_path(source):
+    if is_object_storage(source):
         from airflow.sdk import ObjectStoragePath
 
-        path = source if _is_object_storage_path(source) else ObjectStoragePath(source)
+        path = source if isinstance(source, ObjectStoragePath) else ObjectStoragePath(source)
         with path.open("rb") as stream:
-            size = path.stat().st_size if hasattr(path.stat(), "st_size") else path.stat()["size"]
-            yield OpenedSource(stream, int(size), filename or path.name)
+            yield OpenedSource(stream, int(path.stat().st_size), filename or path.name)
         return
     if isinstance(source, str | os.PathLike):
         local = Path(source)
@@ -56,10 +57,6 @@ def open_source(source: Any, filename: str | None = None) -> Iterator[OpenedSour
         size = spool.tell()
         spool.seek(0)
         yield OpenedSource(spool, size, name)
-
-
-def _is_object_storage_path(value: Any) -> bool:
-    return type(value).__name__ == "ObjectStoragePath"
 
 
 def _remaining(stream: IO[bytes]) -> int | None:
