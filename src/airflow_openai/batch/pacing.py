@@ -37,6 +37,10 @@ class PollPacing:
         return {"minimum": self.minimum, "maximum": self.maximum, "fraction": self.fraction}
 
 
+MAX_CONSECUTIVE_POLL_ERRORS = 10
+"""Transient polling errors in a row that a wait tolerates before giving up."""
+
+
 class BatchWatch:
     """One wait over several batches: their latest assessments, their observed progress rate,
     and when to look again. The hook's blocking wait and the trigger drive the same watch."""
@@ -48,11 +52,18 @@ class BatchWatch:
         self.latest: dict[str, BatchAssessment] = {}
         self._previous: dict[str, tuple[float, int]] = {}
         self._rates: dict[str, float] = {}
+        self.poll_errors = 0
 
     def pending(self) -> list[str]:
         return [b for b in self.batch_ids if b not in self.latest or not self.latest[b].finished]
 
+    def poll_failed(self) -> bool:
+        """Count a transient polling error; True once too many came in a row to keep waiting."""
+        self.poll_errors += 1
+        return self.poll_errors >= MAX_CONSECUTIVE_POLL_ERRORS
+
     def record(self, assessment: BatchAssessment, now: float) -> None:
+        self.poll_errors = 0
         batch_id = assessment.batch_id
         done = assessment.done + assessment.failed
         if batch_id in self._previous and now > self._previous[batch_id][0]:

@@ -193,8 +193,7 @@ def force(state: EmulatorState, batch: Obj, status: str) -> Obj:
             return state.store.put("batch", batch)
         if status == "completed":
             _run_lines(state, batch, batch["request_counts"]["total"])
-            batch.setdefault("finalizing_at", now)
-            batch["finalizing_at"] = batch["finalizing_at"] or now
+            batch["finalizing_at"] = batch.get("finalizing_at") or now
             _close(state, batch, "completed", now)
         elif status == "failed":
             batch.update(status="failed", failed_at=now)

@@ -12,7 +12,6 @@ from airflow_openai.client.errors import APIConnectionError, InternalServerError
 
 TRANSIENT_ERRORS = (APIConnectionError, InternalServerError, RateLimitError)
 """Polling errors worth waiting out (after the transport's own retries)."""
-MAX_CONSECUTIVE_POLL_ERRORS = 10
 
 
 class BatchTimeout(TimeoutError):
@@ -39,19 +38,16 @@ class BatchWaitMixin:
         others), raises `BatchTimeout` past `deadline` (a Unix time).
         """
         watch = BatchWatch(list(batch_ids), pacing or PollPacing(), started_at or clock())
-        errors = 0
         while True:
             now = clock()
             for batch_id in watch.pending():
                 try:
                     assessment = assess(self.get_batch(batch_id))
                 except TRANSIENT_ERRORS as exc:
-                    errors += 1
-                    if errors >= MAX_CONSECUTIVE_POLL_ERRORS:
+                    if watch.poll_failed():
                         raise
                     self.log.warning("Polling batch %s failed (%s); will try again", batch_id, exc)
                     continue
-                errors = 0
                 watch.record(assessment, now)
                 if on_progress is not None:
                     on_progress(assessment)

@@ -62,11 +62,10 @@ class OpenAIBatchTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_openai.client.errors import OpenAIError
-        from airflow_openai.hooks.batch_wait import MAX_CONSECUTIVE_POLL_ERRORS, TRANSIENT_ERRORS
+        from airflow_openai.hooks.batch_wait import TRANSIENT_ERRORS
 
         watch = BatchWatch(self.batch_ids, PollPacing(**self.pacing), self.started_at)
         hook = self._hook()
-        errors = 0
         try:
             while True:
                 now = time.time()
@@ -74,12 +73,10 @@ class OpenAIBatchTrigger(BaseTrigger):
                 answers = await asyncio.gather(*(hook.aget_batch(b) for b in pending), return_exceptions=True)
                 for batch_id, answer in zip(pending, answers, strict=True):
                     if isinstance(answer, TRANSIENT_ERRORS):
-                        errors += 1
                         self.log.warning("Polling batch %s failed (%s); will try again", batch_id, answer)
-                        if errors >= MAX_CONSECUTIVE_POLL_ERRORS:
-                            yield self._event(
-                                "error", watch, f"polling failed {errors} times in a row: {answer}"
-                            )
+                        if watch.poll_failed():
+                            message = f"polling failed {watch.poll_errors} times in a row: {answer}"
+                            yield self._event("error", watch, message)
                             return
                         continue
                     if isinstance(answer, OpenAIError | ValueError):
@@ -87,7 +84,6 @@ class OpenAIBatchTrigger(BaseTrigger):
                         return
                     if isinstance(answer, BaseException):
                         raise answer
-                    errors = 0
                     assessment = assess(answer)
                     watch.record(assessment, now)
                     self.log.info(assessment.message)
