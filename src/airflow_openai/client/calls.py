@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Generic, TypeVar
 from urllib.parse import quote
 
+from airflow_openai.client.bodies import Window
+
 T = TypeVar("T")
 
 ADMIN_PREFIX = "/organization"
@@ -76,12 +78,15 @@ class ApiCall(Generic[T]):
             return None
         return {key: value for key, value in self.params.items() if value is not None}
 
-    def multipart(self) -> dict[str, tuple[str, IO[bytes], str]] | None:
+    def multipart(self) -> dict[str, tuple[str, Window, str]] | None:
         if not self.files:
             return None
         for part in self.files.values():
             part.rewind()
-        return {name: (part.filename, part.content, part.content_type) for name, part in self.files.items()}
+        return {
+            name: (part.filename, Window(part.content, part.start or 0), part.content_type)
+            for name, part in self.files.items()
+        }
 
     def next_page(self, page: Mapping[str, Any]) -> ApiCall[T] | None:
         """The call for the page after `page`, or None when this was the last one."""

@@ -1,14 +1,13 @@
 """Large files through the Uploads API: parts read in order, sent several at a time, completed with an md5.
 
-Memory stays near `concurrency × part_size` whatever the file size: a part is read only
-when a sending slot is free. A part that fails is retried alone (by the transport's
+Memory stays at `concurrency × part_size` whatever the file size: a part is read only
+when one of that many buffers is free, and buffers are reused rather than allocated per part. A part that fails is retried alone (by the transport's
 retry policy); if the upload cannot finish, it is cancelled so nothing is left pending.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import threading
 import time
@@ -16,7 +15,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_openai.client.bodies import ViewStream
 from airflow_openai.models import OpenAIFile
+from airflow_openai.transfers.part_buffers import PartBuffers, fill
 from airflow_openai.transfers.sources import OpenedSource
 
 log = logging.getLogger(__name__)
@@ -76,38 +77,36 @@ def upload_in_parts(
         settings.part_size,
         settings.concurrency,
     )
-    slots = threading.BoundedSemaphore(settings.concurrency)
+    buffers = PartBuffers(settings.concurrency, min(settings.part_size, source.size))
     digest = hashlib.md5(usedforsecurity=False)
     progress = Progress(source.filename, source.size)
     futures: list[Future[str]] = []
 
-    def send(data: bytes) -> str:
-        buffer = io.BytesIO(data)
+    def send(buffer: bytearray, size: int) -> str:
+        body = ViewStream(memoryview(buffer)[:size])
         try:
-            part = hook.create_upload_part(upload.id, buffer)
-            progress.add(len(data))
+            part = hook.create_upload_part(upload.id, body)
+            progress.add(size)
             return part.id
         finally:
-            # Closing drops the part's bytes now: the retry machinery's reference cycles would
-            # otherwise keep every sent part alive until the next garbage collection.
-            buffer.close()
-            slots.release()
+            body.close()
+            buffers.give(buffer)
 
     try:
         with ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="openai-upload") as pool:
             remaining = source.size
             while remaining > 0:
-                slots.acquire()
+                buffer = buffers.take()
                 if any(f.done() and f.exception() for f in futures):
-                    slots.release()
+                    buffers.give(buffer)
                     break
-                data = source.stream.read(min(settings.part_size, remaining))
-                if not data:
-                    slots.release()
+                size = fill(source.stream, memoryview(buffer)[: min(settings.part_size, remaining)])
+                if size == 0:
+                    buffers.give(buffer)
                     raise OSError(f"{source.filename} ended {remaining} bytes early")
-                digest.update(data)
-                remaining -= len(data)
-                futures.append(pool.submit(send, data))
+                digest.update(memoryview(buffer)[:size])
+                remaining -= size
+                futures.append(pool.submit(send, buffer, size))
             part_ids = [future.result() for future in futures]
         done = hook.complete_upload(upload.id, part_ids, md5=digest.hexdigest())
     except BaseException:
