@@ -11,6 +11,7 @@ from airflow_openai.emulator.faults import Faults
 from airflow_openai.emulator.ids import IdFactory
 from airflow_openai.emulator.responder import Responder, default_responder
 from airflow_openai.emulator.store import Store
+from airflow_openai.emulator.upload_digests import UploadDigests
 
 CLOCK_KEY = "clock.emulated_now"
 
@@ -25,6 +26,8 @@ class EmulatorState:
     seconds_per_line: float = 0.06
     """Emulated time one batch line takes; raise it to make batches outlast their window."""
     lock: threading.RLock = field(default_factory=threading.RLock)
+    digests: UploadDigests = field(default_factory=UploadDigests)
+    """md5s of pending uploads, hashed as their parts arrive."""
     _saved_at: float = 0.0
 
     @classmethod
@@ -56,4 +59,5 @@ class EmulatorState:
         with self.lock:
             self.store.reset()
             self.faults.clear()
+            self.digests.clear()
             self.seconds_per_line = 0.06

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
 
-from airflow_openai.emulator.errors import EmulatorError, bad_request, not_found
+from airflow_openai.emulator.errors import bad_request, not_found
 from airflow_openai.emulator.multipart_part import receive_single_field
 from airflow_openai.emulator.resources.files import COPY_BUFFER, UPLOAD_PURPOSES, store_file
 from airflow_openai.emulator.state import EmulatorState
@@ -77,14 +76,14 @@ async def add_upload_part(upload_id: str, request: Request, state: EmulatorState
     _pending(state, upload_id)
     part_id = state.ids.new("part_")
     target = state.store.content_path(part_id)
+    state.digests.part_started(upload_id, part_id)
     try:
         size = await receive_single_field(request, target, MAX_PART_BYTES)
-    except EmulatorError:
+    except BaseException:
+        state.digests.part_dropped(upload_id, part_id)
         target.unlink(missing_ok=True)
         raise
-    if size > MAX_PART_BYTES:
-        target.unlink()
-        raise bad_request(f"A part may hold at most {MAX_PART_BYTES} bytes; got {size}", param="data")
+    state.digests.part_stored(upload_id, part_id, target)
     part = {
         "id": part_id,
         "object": "upload.part",
@@ -118,14 +117,14 @@ def complete_upload(
                 f"The parts hold {total} bytes but the upload was created for {upload['bytes']}",
                 param="part_ids",
             )
-        joined = state.store.content_dir / f".joining-{upload_id}"
-        _join([state.store.content_path(part["id"]) for part in parts], joined)
+        sources = [state.store.content_path(part["id"]) for part in parts]
         expected = body.get("md5")
         if expected:
-            actual = _md5(joined)
+            actual = state.digests.md5(upload_id, part_ids, sources)
             if expected.lower() != actual:
-                joined.unlink()
                 raise bad_request(f"md5 mismatch: the parts hash to {actual}", param="md5")
+        joined = state.store.content_dir / f".joining-{upload_id}"
+        _join(sources, joined)
         file_obj = store_file(state, filename=upload["filename"], purpose=upload["purpose"], content=joined)
         for part in state.store.all("upload_part"):
             if part["upload_id"] == upload_id:
@@ -139,6 +138,7 @@ async def cancel_upload(upload_id: str, state: EmulatorState = Depends(emulator)
     with state.lock:
         upload = _pending(state, upload_id)
         upload["status"] = "cancelled"
+        state.digests.forget(upload_id)
         for part in state.store.all("upload_part"):
             if part["upload_id"] == upload_id:
                 state.store.content_path(part["id"]).unlink(missing_ok=True)
@@ -162,11 +162,3 @@ def _join(sources: list[Path], target: Path) -> None:
                     source.seek(copied)
                     sink.seek(0, os.SEEK_END)
                     shutil.copyfileobj(source, sink, COPY_BUFFER)
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as source:
-        while block := source.read(8 * COPY_BUFFER):
-            digest.update(block)
-    return digest.hexdigest()
