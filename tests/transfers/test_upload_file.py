@@ -142,3 +142,18 @@ def test_download_streams_back_bit_for_bit_to_object_storage(emu, emu_hook, tmp_
 
     assert written == 9 * MB + 7
     assert hashlib.md5(target.read_bytes()).hexdigest() == md5
+
+
+@pytest.mark.parametrize("size", [3 * MB, 20 * MB], ids=["one request", "in parts"])
+def test_a_file_object_is_uploaded_from_where_it_stands(emu, emu_hook, size):
+    """A caller who has read a header off a stream uploads the rest of it, not the whole stream again."""
+    data = os.urandom(size)
+    stream = io.BytesIO(b"HEADER\n" + data)
+    stream.readline()
+
+    uploaded = emu_hook.upload_file(stream, "vision", filename="rest.bin", settings=SMALL_PARTS)
+
+    assert uploaded.bytes == size
+    sink = io.BytesIO()
+    emu_hook.download_file(uploaded.id, sink)
+    assert sink.getvalue() == data
