@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import time
 
 import httpx
@@ -74,3 +76,13 @@ def test_requests_per_minute_limit_answers_429_with_ratelimit_headers(emu):
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert answers[1].headers["x-ratelimit-remaining-requests"] == "1"
     assert int(answers[3].headers["retry-after"]) >= 1
+
+
+def test_a_capped_link_carries_each_body_no_faster_than_its_rate(hook, emu):
+    """Only a lower bound is asserted: a busy machine may be slower, never faster."""
+    emu.link(8)
+    started = time.monotonic()
+    hook.create_file(io.BytesIO(os.urandom(4_000_000)), "vision", "photo.bin")
+    assert time.monotonic() - started >= 0.45
+    emu.reset()
+    assert emu.state.faults.link_bytes_per_second is None

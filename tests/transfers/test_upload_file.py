@@ -157,3 +157,15 @@ def test_a_file_object_is_uploaded_from_where_it_stands(emu, emu_hook, size):
     sink = io.BytesIO()
     emu_hook.download_file(uploaded.id, sink)
     assert sink.getvalue() == data
+
+
+def test_the_md5_can_be_left_out(emu, emu_hook, tmp_path):
+    source = tmp_path / "data.bin"
+    md5 = _write_random(source, 20 * MB)
+    settings = UploadSettings(part_size=8 * MB, concurrency=3, threshold=8 * MB, md5=False)
+
+    uploaded = emu_hook.upload_file(source, "vision", settings=settings)
+
+    target = tmp_path / "back.bin"
+    emu_hook.download_file(uploaded.id, target)
+    assert hashlib.md5(target.read_bytes()).hexdigest() == md5

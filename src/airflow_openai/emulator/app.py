@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airflow_openai.emulator import control
 from airflow_openai.emulator.errors import EmulatorError, unauthorized
+from airflow_openai.emulator.link import paced
 from airflow_openai.emulator.resources import batches, files, inference, models, uploads
 from airflow_openai.emulator.state import EmulatorState
 
@@ -85,7 +86,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 class Gate:
-    """ASGI middleware: request ids, authentication, rate limits and fault injection."""
+    """ASGI middleware: request ids, authentication, rate limits, fault injection and a simulated link."""
 
     def __init__(self, app: Any, state: EmulatorState) -> None:
         self.app = app
@@ -122,7 +123,8 @@ class Gate:
                 message["headers"] = [*message.get("headers", []), *encoded]
             await send_with_id(message)
 
-        await self.app(scope, receive, send_with_limits)
+        link = self.state.faults.link_bytes_per_second
+        await self.app(scope, paced(receive, link) if link else receive, send_with_limits)
 
     @staticmethod
     def _authenticate(path: str, authorization: str) -> str:

@@ -95,3 +95,11 @@ async def rate_limit(body: dict[str, Any] = Body(...), state: EmulatorState = De
     rpm = body.get("requests_per_minute")
     state.faults.requests_per_minute = int(rpm) if rpm else None
     return {"requests_per_minute": state.faults.requests_per_minute}
+
+
+@router.post("/link")
+async def link(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    """Cap each request body at this many MB/s, as one connection over a long-distance link; null lifts it."""
+    rate = body.get("megabytes_per_second")
+    state.faults.link_bytes_per_second = float(rate) * 1e6 if rate else None
+    return {"megabytes_per_second": rate or None}

@@ -36,6 +36,8 @@ class Faults:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self.requests_per_minute: int | None = None
+        self.link_bytes_per_second: float | None = None
+        """Each request body carried no faster than this (see `emulator.link`)."""
         self._seen: dict[str, deque[float]] = {}
 
     def add(self, fault: Fault) -> None:
@@ -47,6 +49,7 @@ class Faults:
             self._faults.clear()
             self._seen.clear()
             self.requests_per_minute = None
+            self.link_bytes_per_second = None
 
     def listing(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -148,6 +148,10 @@ class Emulator:
     def rate_limit(self, requests_per_minute: int | None) -> None:
         self._post("/rate_limit", {"requests_per_minute": requests_per_minute})
 
+    def link(self, megabytes_per_second: float | None) -> None:
+        """Carry each request body no faster than this (one connection over a long link); None lifts the cap."""
+        self._post("/link", {"megabytes_per_second": megabytes_per_second})
+
 
 def _free_port(host: str) -> int:
     with socket.socket() as sock:
@@ -175,6 +179,12 @@ def main(argv: list[str] | None = None) -> None:
         "--upstream", default=None, help="forward each request to this OpenAI-compatible base URL instead"
     )
     parser.add_argument("--upstream-key", default=None, help="bearer key for --upstream")
+    parser.add_argument(
+        "--link-mb-per-second",
+        type=float,
+        default=None,
+        help="carry each request body no faster than this, as one connection over a long-distance link",
+    )
     args = parser.parse_args(argv)
     if args.responder and args.upstream:
         parser.error("--responder and --upstream exclude each other")
@@ -184,6 +194,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     state = EmulatorState.open(Path(args.data_dir), speed=args.speed, responder=responder, seed=args.seed)
+    if args.link_mb_per_second:
+        state.faults.link_bytes_per_second = args.link_mb_per_second * 1e6
     print(
         f"OpenAI emulator on http://{args.host}:{args.port}/v1 (data in {args.data_dir}, speed x{args.speed:g})",
         flush=True,

@@ -31,6 +31,9 @@ class UploadSettings:
     concurrency: int = 4
     threshold: int = 64 * 1024 * 1024
     """Files up to this size go in one `POST /files`; larger ones through the Uploads API."""
+    md5: bool = True
+    """Send the file's md5 so the platform checks every byte arrived; costs the worker about
+    2 s of CPU per GB."""
 
     def __post_init__(self) -> None:
         if not 5 * 1024 * 1024 <= self.part_size <= MAX_PART_BYTES and self.part_size != 0:
@@ -104,11 +107,12 @@ def upload_in_parts(
                 if size == 0:
                     buffers.give(buffer)
                     raise OSError(f"{source.filename} ended {remaining} bytes early")
-                digest.update(memoryview(buffer)[:size])
+                if settings.md5:
+                    digest.update(memoryview(buffer)[:size])
                 remaining -= size
                 futures.append(pool.submit(send, buffer, size))
             part_ids = [future.result() for future in futures]
-        done = hook.complete_upload(upload.id, part_ids, md5=digest.hexdigest())
+        done = hook.complete_upload(upload.id, part_ids, md5=digest.hexdigest() if settings.md5 else None)
     except BaseException:
         _cancel(hook, upload.id)
         raise
