@@ -9,6 +9,7 @@ import os
 import pytest
 
 from airflow_openai.client import BadRequestError, NotFoundError
+from tests.support.batches import chat_line, jsonl, wait_for
 
 
 def test_ten_megabytes_in_three_parts_sent_out_of_order_complete_in_the_given_order(hook):
@@ -81,3 +82,22 @@ def test_a_part_must_be_the_single_data_field(hook, emu):
     right = httpx.post(url, files={"data": ("x", b"12345")}, headers=headers)
     assert right.status_code == 200
     assert hook.complete_upload(upload.id, [right.json()["id"]]).file.bytes == 5
+
+
+def test_a_file_made_of_parts_feeds_a_batch_and_leaves_nothing_behind_when_deleted(hook, emu):
+    data = jsonl([chat_line(n) for n in range(300)]).getvalue()
+    upload = hook.create_upload("requests.jsonl", "batch", len(data), "text/jsonl")
+    cut = len(data) // 3  # parts split bytes, not lines
+    parts = [hook.create_upload_part(upload.id, io.BytesIO(piece)) for piece in (data[:cut], data[cut:])]
+    done = hook.complete_upload(upload.id, [part.id for part in parts], md5=hashlib.md5(data).hexdigest())
+
+    batch = wait_for(hook, hook.create_batch(done.file.id, "/v1/chat/completions").id)
+
+    assert batch.status == "completed" and batch.request_counts.completed == 300
+    unread = hook.create_upload("unread.bin", "vision", 10, "application/octet-stream")
+    unread_part = hook.create_upload_part(unread.id, io.BytesIO(b"0123456789"))
+    unread_file = hook.complete_upload(unread.id, [unread_part.id]).file
+    hook.delete_file(done.file.id)
+    hook.delete_file(unread_file.id)
+    left = {path.name for path in emu.state.store.content_dir.iterdir()}
+    assert left == {batch.output_file_id}

@@ -55,7 +55,7 @@ def test_300_megabytes_from_object_storage_through_the_uploads_api_in_bounded_me
     # bounded by concurrency x part size (24 MB here). Either way, far from the file's 300 MB.
     assert peak < 120 * MB, f"peak {peak / MB:.0f} MB for a {size / MB:.0f} MB file"
     sink = hashlib.md5()
-    with emu.state.store.content_path(uploaded.id).open("rb") as stored:
+    with emu.state.store.content(uploaded.id).open("rb") as stored:
         while block := stored.read(16 * MB):
             sink.update(block)
     assert sink.hexdigest() == md5

@@ -69,7 +69,7 @@ def _step(state: EmulatorState, batch: Obj, now: int) -> bool:
 
 
 def _validate(state: EmulatorState, batch: Obj, at: int) -> bool:
-    source = state.store.content_path(batch["input_file_id"])
+    source = state.store.content(batch["input_file_id"])
     if not source.exists():
         errors = [
             {
@@ -105,7 +105,7 @@ def _run_lines(state: EmulatorState, batch: Obj, target: int) -> None:
     if target <= done:
         return
     counts = batch["request_counts"]
-    source = state.store.content_path(batch["input_file_id"])
+    source = state.store.content(batch["input_file_id"])
     with (
         _partial(state, batch, "output").open("a") as output,
         _partial(state, batch, "error").open("a") as errors,
@@ -150,7 +150,7 @@ def _close(state: EmulatorState, batch: Obj, status: str, at: int) -> bool:
     if status in UNFINISHED_ERRORS and batch.get("request_counts"):
         code, message = UNFINISHED_ERRORS[status]
         with _partial(state, batch, "error").open("a") as errors:
-            source = state.store.content_path(batch["input_file_id"])
+            source = state.store.content(batch["input_file_id"])
             for request, _ in batch_input.read_requests(source, batch["_offset"]):
                 line = {
                     "id": state.ids.new("batch_req_"),

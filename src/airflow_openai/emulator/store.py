@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from airflow_openai.emulator import content
+
 Obj = dict[str, Any]
 
 
@@ -25,6 +27,7 @@ class Store:
         self.content_dir = self.data_dir / "content"
         self.content_dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._assembling = threading.Lock()
         self._db = sqlite3.connect(
             self.data_dir / "emulator.sqlite3", check_same_thread=False, isolation_level=None
         )
@@ -91,7 +94,23 @@ class Store:
         return row[0] if row else None
 
     def content_path(self, object_id: str) -> Path:
+        """Where an object's content is written."""
         return self.content_dir / object_id
+
+    def compose(self, object_id: str, parts: list[Path]) -> int:
+        """Make `parts`, in order, the content of `object_id` without copying them; returns its size."""
+        return content.compose(self.content_dir, object_id, parts)
+
+    def content(self, object_id: str) -> Path:
+        """The path to read an object's content from (it may not exist), joined from its parts first if need be."""
+        with self._assembling:
+            content.assemble(self.content_dir, object_id)
+        return self.content_path(object_id)
+
+    def delete_content(self, object_id: str) -> None:
+        with self._assembling:
+            content.remove_parts(self.content_dir, object_id)
+            self.content_path(object_id).unlink(missing_ok=True)
 
     def reset(self) -> None:
         with self._lock:

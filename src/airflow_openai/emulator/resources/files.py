@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
+from airflow_openai.emulator.content import COPY_BUFFER
 from airflow_openai.emulator.errors import EmulatorError, bad_request, not_found
 from airflow_openai.emulator.listing import page
 from airflow_openai.emulator.state import EmulatorState
@@ -20,7 +21,6 @@ router = APIRouter()
 UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision")
 JSONL_PURPOSES = ("batch", "fine-tune")
 MAX_FILE_BYTES = 512 * 1024 * 1024
-COPY_BUFFER = 1 << 20
 
 
 def check_purpose(purpose: str, filename: str) -> None:
@@ -39,16 +39,26 @@ def check_purpose(purpose: str, filename: str) -> None:
 
 
 def store_file(
-    state: EmulatorState, *, filename: str, purpose: str, content: Path, status: str = "processed"
+    state: EmulatorState,
+    *,
+    filename: str,
+    purpose: str,
+    content: Path | list[Path],
+    status: str = "processed",
 ) -> Obj:
-    """Register `content` (moved into the store) as a File and return it."""
+    """Register `content` as a File and return it: a file is moved into the store, a list of
+    upload parts becomes its content in that order."""
     file_id = state.ids.new("file-")
-    target = state.store.content_path(file_id)
-    shutil.move(str(content), target)
+    if isinstance(content, list):
+        size = state.store.compose(file_id, content)
+    else:
+        target = state.store.content_path(file_id)
+        shutil.move(str(content), target)
+        size = target.stat().st_size
     obj = {
         "id": file_id,
         "object": "file",
-        "bytes": target.stat().st_size,
+        "bytes": size,
         "created_at": state.now(),
         "filename": filename,
         "purpose": purpose,
@@ -102,14 +112,14 @@ async def get_file(file_id: str, state: EmulatorState = Depends(emulator)) -> An
 async def delete_file(file_id: str, state: EmulatorState = Depends(emulator)) -> Any:
     get_file_or_404(state, file_id)
     state.store.delete("file", file_id)
-    state.store.content_path(file_id).unlink(missing_ok=True)
+    state.store.delete_content(file_id)
     return {"id": file_id, "object": "file", "deleted": True}
 
 
 @router.get("/files/{file_id}/content")
 def download_file(file_id: str, state: EmulatorState = Depends(emulator)) -> Any:
     obj = get_file_or_404(state, file_id)
-    path = state.store.content_path(file_id)
+    path = state.store.content(file_id)
     if not path.exists():
         raise EmulatorError(500, f"Content of {file_id} is missing", type="server_error")
     return FileResponse(path, media_type="application/octet-stream", filename=obj["filename"])

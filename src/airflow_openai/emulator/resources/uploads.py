@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
 
 from airflow_openai.emulator.errors import bad_request, not_found
 from airflow_openai.emulator.multipart_part import receive_single_field
-from airflow_openai.emulator.resources.files import COPY_BUFFER, UPLOAD_PURPOSES, store_file
+from airflow_openai.emulator.resources.files import UPLOAD_PURPOSES, store_file
 from airflow_openai.emulator.state import EmulatorState
 from airflow_openai.emulator.store import Obj, public
 from airflow_openai.emulator.web import emulator
@@ -123,11 +120,9 @@ def complete_upload(
             actual = state.digests.md5(upload_id, part_ids, sources)
             if expected.lower() != actual:
                 raise bad_request(f"md5 mismatch: the parts hash to {actual}", param="md5")
-        joined = state.store.content_dir / f".joining-{upload_id}"
-        _join(sources, joined)
-        file_obj = store_file(state, filename=upload["filename"], purpose=upload["purpose"], content=joined)
+        file_obj = store_file(state, filename=upload["filename"], purpose=upload["purpose"], content=sources)
         for part in state.store.all("upload_part"):
-            if part["upload_id"] == upload_id:
+            if part["upload_id"] == upload_id and part["id"] not in part_ids:
                 state.store.content_path(part["id"]).unlink(missing_ok=True)
         upload.update(status="completed", file=public(file_obj))
         return public(state.store.put("upload", upload))
@@ -143,22 +138,3 @@ async def cancel_upload(upload_id: str, state: EmulatorState = Depends(emulator)
             if part["upload_id"] == upload_id:
                 state.store.content_path(part["id"]).unlink(missing_ok=True)
         return public(state.store.put("upload", upload))
-
-
-def _join(sources: list[Path], target: Path) -> None:
-    """Concatenate part files, copied by the kernel where it can."""
-    with target.open("wb") as sink:
-        for path in sources:
-            with path.open("rb") as source:
-                size = os.fstat(source.fileno()).st_size
-                copied = 0
-                try:
-                    while copied < size:
-                        step = os.copy_file_range(source.fileno(), sink.fileno(), size - copied)
-                        if step == 0:
-                            break
-                        copied += step
-                except (AttributeError, OSError):
-                    source.seek(copied)
-                    sink.seek(0, os.SEEK_END)
-                    shutil.copyfileobj(source, sink, COPY_BUFFER)
