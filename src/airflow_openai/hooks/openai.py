@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mimetypes
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -33,7 +35,7 @@ from airflow_openai.provider import CONN_TYPE
 from airflow_openai.storage import open_binary
 from airflow_openai.transfers.checks import JSONL_PURPOSES, check_jsonl, check_purpose, check_upload
 from airflow_openai.transfers.sources import open_source
-from airflow_openai.transfers.uploader import UploadSettings, upload_in_parts
+from airflow_openai.transfers.uploader import UploadSettings, UploadStopped, upload_in_parts
 
 T = TypeVar("T")
 
@@ -88,6 +90,7 @@ class OpenAIHook(
         self._settings = settings
         self._retry_policy = retry_policy
         self._sync: SyncTransport | None = None
+        self._sync_made = threading.Lock()
         self._async: dict[asyncio.AbstractEventLoop, AsyncTransport] = {}
 
     # -- credentials -------------------------------------------------------------------------------
@@ -169,9 +172,12 @@ class OpenAIHook(
 
     @property
     def transport(self) -> SyncTransport:
+        """The sync transport, one per hook even when threads (parallel uploads) ask at once."""
         if self._sync is None:
-            settings = self.settings
-            self._sync = SyncTransport(settings, policy=self._policy(settings))
+            with self._sync_made:
+                if self._sync is None:
+                    settings = self.settings
+                    self._sync = SyncTransport(settings, policy=self._policy(settings))
         return self._sync
 
     async def atransport(self) -> AsyncTransport:
@@ -221,6 +227,7 @@ class OpenAIHook(
         filename: str | None = None,
         mime_type: str | None = None,
         settings: UploadSettings | None = None,
+        stop: threading.Event | None = None,
     ) -> OpenAIFile:
         """Upload from a local path, an object storage URI / `ObjectStoragePath`, or a binary file object.
 
@@ -228,8 +235,13 @@ class OpenAIHook(
         object per line for `batch` and `fine-tune`). Files up to `settings.threshold` go in
         one request; larger ones through the Uploads API in parallel parts, with an md5,
         in memory bounded by `concurrency × part_size`, cancelled if they cannot finish.
+
+        Setting `stop` (from another thread) ends a large upload after the parts in flight and
+        cancels it on OpenAI, raising `UploadStopped`.
         """
         settings = settings or UploadSettings()
+        if stop is not None and stop.is_set():
+            raise UploadStopped(f"the upload of {source} was stopped before it began")
         with open_source(source, filename) as opened:
             check_upload(purpose, opened.filename, opened.size)
             if purpose in JSONL_PURPOSES and opened.stream.seekable():
@@ -239,7 +251,43 @@ class OpenAIHook(
             kind = mime_type or mimetypes.guess_type(opened.filename)[0] or "application/octet-stream"
             if opened.filename.lower().endswith(".jsonl") and mime_type is None:
                 kind = "text/jsonl"
-            return upload_in_parts(self, opened, purpose, kind, settings)
+            return upload_in_parts(self, opened, purpose, kind, settings, stop)
+
+    async def aupload_file(
+        self,
+        source: Any,
+        purpose: str,
+        *,
+        filename: str | None = None,
+        mime_type: str | None = None,
+        settings: UploadSettings | None = None,
+    ) -> OpenAIFile:
+        """`upload_file` for an event loop (a trigger, an asyncio fan-out), which it never blocks.
+
+        Reading, hashing and sending parts all block, so the upload runs in a worker thread.
+        Cancelling the awaiting task stops it after the parts in flight and cancels the upload
+        on OpenAI before the cancellation goes on, so nothing is left pending.
+        """
+        await self.asettings()  # the connection is read the async way, not from the worker thread
+        stop = threading.Event()
+        work = asyncio.ensure_future(
+            asyncio.to_thread(
+                self.upload_file,
+                source,
+                purpose,
+                filename=filename,
+                mime_type=mime_type,
+                settings=settings,
+                stop=stop,
+            )
+        )
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            stop.set()
+            with contextlib.suppress(Exception):  # it ends stopped; what matters is that it has ended
+                await work
+            raise
 
     def download_file(self, file_id: str, destination: PathOrFile) -> int:
         """Stream a file's content to a path, an object storage URI / `ObjectStoragePath`, or a binary

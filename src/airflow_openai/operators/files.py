@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -74,10 +75,13 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
                 len(sources),
             )
         settings = UploadSettings(part_size=self.part_size, concurrency=self.concurrency, md5=self.md5)
+        self._stop = threading.Event()
         failures: dict[str, BaseException] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.file_concurrency)) as pool:
             running = {
-                pool.submit(self.hook.upload_file, source, self.purpose, settings=settings): source
+                pool.submit(
+                    self.hook.upload_file, source, self.purpose, settings=settings, stop=self._stop
+                ): source
                 for source in todo
             }
             for future in as_completed(running):  # recorded from this thread, as each upload ends
@@ -97,6 +101,12 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
             "file_ids": [done[source] for source in sources],
             "files": {source: done[source] for source in sources},
         }
+
+    def on_kill(self) -> None:
+        """Large uploads stop after the parts in flight and are cancelled on OpenAI; none is left pending."""
+        stop = getattr(self, "_stop", None)
+        if stop is not None:
+            stop.set()
 
     def _found_from_earlier_attempt(self, context: Any, sources: list[str]) -> dict[str, str]:
         """Without a state store: files of this purpose, created since the run started, with the same name and size."""

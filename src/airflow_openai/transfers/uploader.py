@@ -68,8 +68,17 @@ class Progress:
                 )
 
 
+class UploadStopped(Exception):
+    """The upload was asked to stop (the task was killed or cancelled); it has been cancelled on OpenAI."""
+
+
 def upload_in_parts(
-    hook: Any, source: OpenedSource, purpose: str, mime_type: str, settings: UploadSettings
+    hook: Any,
+    source: OpenedSource,
+    purpose: str,
+    mime_type: str,
+    settings: UploadSettings,
+    stop: threading.Event | None = None,
 ) -> OpenAIFile:
     upload = hook.create_upload(source.filename, purpose, source.size, mime_type)
     log.info(
@@ -99,6 +108,7 @@ def upload_in_parts(
         with ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="openai-upload") as pool:
             remaining = source.size
             while remaining > 0:
+                _unless_stopped(stop, source, upload.id)
                 buffer = buffers.take()
                 if any(f.done() and f.exception() for f in futures):
                     buffers.give(buffer)
@@ -112,6 +122,7 @@ def upload_in_parts(
                 remaining -= size
                 futures.append(pool.submit(send, buffer, size))
             part_ids = [future.result() for future in futures]
+        _unless_stopped(stop, source, upload.id)
         done = hook.complete_upload(upload.id, part_ids, md5=digest.hexdigest() if settings.md5 else None)
     except BaseException:
         _cancel(hook, upload.id)
@@ -119,6 +130,11 @@ def upload_in_parts(
     if done.file is None:
         raise RuntimeError(f"upload {upload.id} completed without a file")
     return done.file
+
+
+def _unless_stopped(stop: threading.Event | None, source: OpenedSource, upload_id: str) -> None:
+    if stop is not None and stop.is_set():
+        raise UploadStopped(f"the upload of {source.filename} was stopped; cancelling {upload_id}")
 
 
 def _cancel(hook: Any, upload_id: str) -> None:
