@@ -5,7 +5,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-upload clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -28,6 +28,9 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/import_cost.py
 	$(VENV)/bin/python benchmarks/triggerer.py
 	$(VENV)/bin/python benchmarks/batch_results.py
+
+bench-upload: $(STAMP)
+	$(VENV)/bin/python benchmarks/upload_throughput.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS)
