@@ -1,8 +1,9 @@
-"""The example DAG runs end to end in deferrable mode on a real Airflow against the emulator."""
+"""The example DAGs run end to end on a real Airflow against the emulator."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.support.dag_runner import run_dag, task_states, xcom_value
 
@@ -25,3 +26,19 @@ def test_example_batch_dag_deferrable(airflow_db, openai_emulator_clean, tmp_pat
     assert rows[0]["input"].startswith("Review #")
     report = xcom_value(dag_run, "report")
     assert sum(report["sentiments"].values()) == 200
+
+
+def test_example_files_dag(airflow_db, openai_emulator_clean, tmp_path):
+    from airflow_openai.example_dags.example_openai_files import dag
+
+    dag_run = run_dag(dag, run_conf={"folder": str(tmp_path / "corpus"), "keep_days": 7})
+
+    assert set(task_states(dag_run).values()) == {"success"}
+    uploaded = xcom_value(dag_run, "upload")
+    assert len(uploaded["file_ids"]) == 3
+    copies = xcom_value(dag_run, "copy_back")
+    assert sorted(copies) == sorted(uploaded["file_ids"])
+    for source, file_id in uploaded["files"].items():
+        copy = tmp_path / "corpus" / "copies" / f"{file_id}-{source.rsplit('/', 1)[1]}"
+        assert copy.read_bytes() == Path(source).read_bytes()
+    assert xcom_value(dag_run, "tidy") == []

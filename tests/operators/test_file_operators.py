@@ -51,8 +51,8 @@ def test_download_and_delete(airflow_db, emu, emu_hook, new_dag, tmp_path):
     ids = [emu_hook.upload_file(folder / f"part-{n}.jsonl", "batch").id for n in range(2)]
     newest = emu_hook.upload_file(folder / "part-0.jsonl", "batch", filename="new.jsonl")
     with new_dag() as dag:
-        download = OpenAIDownloadFileOperator(
-            task_id="download", file_ids=ids, destination=f"file://{tmp_path}/out/"
+        download = OpenAIDownloadFileOperator(  # a template renders a list (as from xcom_pull) to text
+            task_id="download", file_ids="{{ " + repr(ids) + " }}", destination=f"file://{tmp_path}/out/"
         )
         clean = OpenAIDeleteFilesOperator(task_id="clean", purpose="batch", created_before=newest.created_at)
         download >> clean

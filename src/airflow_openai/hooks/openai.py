@@ -291,12 +291,12 @@ class OpenAIHook(
 
     def download_file(self, file_id: str, destination: PathOrFile) -> int:
         """Stream a file's content to a path, an object storage URI / `ObjectStoragePath`, or a binary
-        file object, in constant memory; returns the byte count."""
-        with open_binary(destination, "wb") as sink:
+        file object, in constant memory (missing folders are created); returns the byte count."""
+        with open_binary(destination, "wb", make_local_parents=True) as sink:
             return self.transport.download(files.download_file(file_id), sink)
 
     async def adownload_file(self, file_id: str, destination: PathOrFile) -> int:
-        with open_binary(destination, "wb") as sink:
+        with open_binary(destination, "wb", make_local_parents=True) as sink:
             return await (await self.atransport()).download(files.download_file(file_id), sink)
 
     # -- lifecycle -----------------------------------------------------------------------------------

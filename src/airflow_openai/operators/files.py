@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import glob
 import os
 import threading
@@ -21,7 +22,9 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
     """Upload one file, a list, or a glob (local or object storage) to OpenAI, several at a time.
 
     Large files go through the Uploads API in parallel parts in bounded memory (see
-    `OpenAIHook.upload_file`). Returns ``{"file_ids": [...], "files": {source: file_id}}``.
+    `OpenAIHook.upload_file`). Returns ``{"file_ids": [...], "files": {source: file_id}}``, and
+    pushes the ids alone under the XCom key ``file_ids``, so ``upload.output["file_ids"]``
+    feeds the next task.
     A retried task does not upload again what an earlier attempt already uploaded: ids
     are kept in the task state store, or else matched by filename, size and purpose
     among the files created since the DAG run started.
@@ -97,10 +100,11 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
         if failures:
             details = "; ".join(f"{source}: {exc}" for source, exc in failures.items())
             raise AirflowException(f"{len(failures)} of {len(sources)} uploads failed: {details}")
-        return {
-            "file_ids": [done[source] for source in sources],
-            "files": {source: done[source] for source in sources},
-        }
+        file_ids = [done[source] for source in sources]
+        ti = context.get("ti")
+        if ti is not None:
+            ti.xcom_push(key="file_ids", value=file_ids)
+        return {"file_ids": file_ids, "files": {source: done[source] for source in sources}}
 
     def on_kill(self) -> None:
         """Large uploads stop after the parts in flight and are cancelled on OpenAI; none is left pending."""
@@ -145,7 +149,7 @@ class OpenAIDownloadFileOperator(OpenAIBaseOperator):
         self.destination = destination
 
     def execute(self, context: Any) -> dict[str, str]:
-        ids = [self.file_ids] if isinstance(self.file_ids, str) else list(self.file_ids)
+        ids = _id_list(self.file_ids)
         written = {}
         for file_id in ids:
             if len(ids) == 1 and not str(self.destination).endswith("/"):
@@ -170,7 +174,7 @@ class OpenAIDeleteFilesOperator(OpenAIBaseOperator):
     :param dry_run: only log what would be deleted.
     """
 
-    template_fields: Sequence[str] = ("file_ids", "purpose", "created_before")
+    template_fields: Sequence[str] = ("file_ids", "purpose", "older_than", "created_before")
 
     def __init__(
         self,
@@ -199,7 +203,7 @@ class OpenAIDeleteFilesOperator(OpenAIBaseOperator):
         from airflow_openai.client import NotFoundError
 
         if self.file_ids is not None:
-            ids = [self.file_ids] if isinstance(self.file_ids, str) else list(self.file_ids)
+            ids = _id_list(self.file_ids)
         else:
             cutoff = (
                 float(self.created_before)
@@ -220,6 +224,19 @@ class OpenAIDeleteFilesOperator(OpenAIBaseOperator):
             deleted.append(file_id)
         self.log.info("Deleted %d files%s", len(deleted), " (dry run)" if self.dry_run else "")
         return deleted
+
+
+def _id_list(value: str | list[str]) -> list[str]:
+    """File ids from a list, one id, or a template that rendered a list to text (``"['file-a', ...]"``)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            parsed = ast.literal_eval(text)
+            if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
+                raise ValueError(f"file_ids must be a list of file ids, got {value!r}")
+            return parsed
+        return [text]
+    return [str(item) for item in value]
 
 
 def _expand(source: str | list[str]) -> list[str]:
