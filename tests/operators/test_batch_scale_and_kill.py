@@ -7,6 +7,7 @@ import threading
 import time
 
 from tests.support.dag_runner import run_dag, task_states, xcom_value
+from tests.support.task_instance import KilledTaskInstance
 
 
 def test_120000_requests_become_three_batches_whose_results_merge(
@@ -44,19 +45,6 @@ def test_120000_requests_become_three_batches_whose_results_merge(
     assert len(seen) == 120_000
 
 
-class _TaskInstance:
-    """What the operator reads from its task instance, for driving `execute` and `on_kill` from two threads
-    the way a worker does on SIGTERM (which `dag.test()` cannot do)."""
-
-    dag_id, task_id, run_id, map_index = "killed_dag", "batch", "manual__1", -1
-
-    def __init__(self) -> None:
-        self.xcom: dict[str, object] = {}
-
-    def xcom_push(self, key: str, value: object) -> None:
-        self.xcom[key] = value
-
-
 def test_on_kill_cancels_the_batch_the_task_is_waiting_for(emu, emu_hook, tmp_path):
     from airflow.sdk.exceptions import AirflowException
 
@@ -66,7 +54,7 @@ def test_on_kill_cancels_the_batch_the_task_is_waiting_for(emu, emu_hook, tmp_pa
     op = OpenAIBatchOperator(
         task_id="batch", prompts=[f"q{n}" for n in range(100)], model="gpt-4o-mini", poll_interval=0.2
     )
-    ti = _TaskInstance()
+    ti = KilledTaskInstance("batch")
     outcome: dict[str, BaseException] = {}
 
     def run() -> None:

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from airflow_openai.transfers.uploader import UploadSettings
+from tests.support.task_instance import KilledTaskInstance
 
 MB = 1024 * 1024
 SMALL_PARTS = UploadSettings(part_size=8 * MB, concurrency=2, threshold=8 * MB)
@@ -66,13 +67,6 @@ def test_cancelling_aupload_file_cancels_the_upload(emu, emu_hook, tmp_path):
     assert list(emu_hook.list_files()) == []
 
 
-class _TaskInstance:
-    """What the upload operator reads from its task instance, so `execute` and `on_kill` can run in two
-    threads the way a worker does on SIGTERM (which `dag.test()` cannot do)."""
-
-    dag_id, task_id, run_id, map_index, try_number = "killed_dag", "upload", "manual__1", -1, 1
-
-
 def test_on_kill_stops_the_upload_and_cancels_it(emu, tmp_path):
     from airflow.sdk.exceptions import AirflowException
 
@@ -87,7 +81,7 @@ def test_on_kill_stops_the_upload_and_cancels_it(emu, tmp_path):
 
     def run() -> None:
         try:
-            op.execute({"ti": _TaskInstance()})
+            op.execute({"ti": KilledTaskInstance("upload")})
         except BaseException as exc:  # noqa: BLE001 - the test inspects it
             outcome["error"] = exc
 

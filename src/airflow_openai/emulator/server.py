@@ -96,6 +96,7 @@ class Emulator:
         if self._control is not None:
             self._control.close()
         self.state.store.close()
+        self.state.digests.close()
         if self._tmp is not None:
             self._tmp.cleanup()
 

@@ -88,6 +88,9 @@ class UploadDigests:
         with self._lock:
             self._uploads.clear()
 
+    def close(self) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
     def _settle(self, upload_id: str, part_id: str, path: Path | None) -> None:
         with self._lock:
             running = self._uploads.get(upload_id)
