@@ -120,6 +120,8 @@ def complete_upload(
             actual = state.digests.md5(upload_id, part_ids, sources)
             if expected.lower() != actual:
                 raise bad_request(f"md5 mismatch: the parts hash to {actual}", param="md5")
+        else:
+            state.digests.forget(upload_id)
         file_obj = store_file(state, filename=upload["filename"], purpose=upload["purpose"], content=sources)
         for part in state.store.all("upload_part"):
             if part["upload_id"] == upload_id and part["id"] not in part_ids:
