@@ -13,14 +13,11 @@ import asyncio
 import io
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,6 +27,7 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent  # noqa: E402
+from emulator_process import start_emulator  # noqa: E402
 
 from airflow_openai.triggers.batch import OpenAIBatchTrigger  # noqa: E402
 
@@ -73,30 +71,6 @@ async def one_round(triggers: list[BaseTrigger]) -> float:
     elapsed = time.perf_counter() - started
     assert all(event is not None for event in events)
     return elapsed
-
-
-def start_emulator(data_dir: str) -> tuple[subprocess.Popen, str]:
-    """The emulator in its own process, as the API is to a real triggerer."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [
-        str(Path(sys.executable).with_name("airflow-openai-emulator")),
-        "--port",
-        str(port),
-        "--data-dir",
-        data_dir,
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            httpx.get(f"{url}/_emulator/clock", timeout=1)
-            return process, url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the emulator did not start")
 
 
 def main(count: int = 1000, latency_ms: int = 50, repeats: int = 3) -> None:

@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ import time
 from pathlib import Path
 
 import httpx
+from emulator_process import start_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SDK_ENV = ROOT / ".bench-sdk"
@@ -137,31 +137,10 @@ class Bench:
         return result
 
 
-def start_emulator(workdir: Path, link: float | None) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [
-        str(Path(sys.executable).with_name("airflow-openai-emulator")),
-        "--port",
-        str(port),
-        "--data-dir",
-        str(workdir / f"emulator-{port}"),
-    ]
-    if link:
-        command += ["--link-mb-per-second", str(link)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/_emulator/clock", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.05)
-    return process, f"http://127.0.0.1:{port}/v1"
-
-
 def measure(workdir: Path, source: Path, variants: list[str], rounds: int, link: float | None) -> dict:
-    process, base_url = start_emulator(workdir, link)
+    options = ["--link-mb-per-second", str(link)] if link else []
+    process, url = start_emulator(tempfile.mkdtemp(prefix="emulator-", dir=workdir), *options)
+    base_url = f"{url}/v1"
     bench = Bench(workdir, base_url, source)
     seen: dict[str, list[dict]] = {variant: [] for variant in variants}
     try:
