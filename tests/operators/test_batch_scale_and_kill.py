@@ -7,7 +7,7 @@ import threading
 import time
 
 from tests.support.dag_runner import run_dag, task_states, xcom_value
-from tests.support.task_instance import KilledTaskInstance
+from tests.support.task_instance import TaskInstanceStandIn
 
 
 def test_120000_requests_become_three_batches_whose_results_merge(
@@ -54,7 +54,7 @@ def test_on_kill_cancels_the_batch_the_task_is_waiting_for(emu, emu_hook, tmp_pa
     op = OpenAIBatchOperator(
         task_id="batch", prompts=[f"q{n}" for n in range(100)], model="gpt-4o-mini", poll_interval=0.2
     )
-    ti = KilledTaskInstance("batch")
+    ti = TaskInstanceStandIn("batch")
     outcome: dict[str, BaseException] = {}
 
     def run() -> None:

@@ -76,3 +76,36 @@ def test_upload_refuses_bad_jsonl_before_sending(airflow_db, emu, emu_hook, new_
     dag_run = run_dag(dag)
     assert task_states(dag_run) == {"upload": "failed"}
     assert list(emu_hook.list_files()) == []
+
+
+def test_large_files_uploading_side_by_side_share_one_memory_budget(emu, emu_hook, tmp_path):
+    """Three large files at once hold `concurrency × part_size` between them, not three times that."""
+    import tracemalloc
+
+    from airflow_openai.operators.files import OpenAIUploadFileOperator
+    from tests.support.task_instance import TaskInstanceStandIn
+
+    mb = 1024 * 1024
+    for n in range(3):  # just over the 64 MB that goes in one request
+        (tmp_path / f"shard-{n}.bin").write_bytes(bytes([n]) * (66 * mb))
+    op = OpenAIUploadFileOperator(
+        task_id="upload",
+        source=f"{tmp_path}/shard-*.bin",
+        purpose="vision",
+        file_concurrency=3,
+        part_size=16 * mb,
+        concurrency=2,
+    )
+
+    tracemalloc.start()
+    try:
+        result = op.execute({"ti": TaskInstanceStandIn("upload")})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert len(result["file_ids"]) == 3
+    assert all(f.bytes == 66 * mb for f in emu_hook.list_files(purpose="vision"))
+    # Each file with buffers of its own would hold 3 x 2 x 16 = 96 MB; shared, they hold 32 MB
+    # (the in-process emulator's own buffers come on top).
+    assert peak < 64 * mb, f"peak {peak / mb:.0f} MB"

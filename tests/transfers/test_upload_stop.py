@@ -13,7 +13,7 @@ import time
 import pytest
 
 from airflow_openai.transfers.uploader import UploadSettings
-from tests.support.task_instance import KilledTaskInstance
+from tests.support.task_instance import TaskInstanceStandIn
 
 MB = 1024 * 1024
 SMALL_PARTS = UploadSettings(part_size=8 * MB, concurrency=2, threshold=8 * MB)
@@ -81,7 +81,7 @@ def test_on_kill_stops_the_upload_and_cancels_it(emu, tmp_path):
 
     def run() -> None:
         try:
-            op.execute({"ti": KilledTaskInstance("upload")})
+            op.execute({"ti": TaskInstanceStandIn("upload")})
         except BaseException as exc:  # noqa: BLE001 - the test inspects it
             outcome["error"] = exc
 

@@ -34,6 +34,7 @@ from airflow_openai.models import OpenAIFile
 from airflow_openai.provider import CONN_TYPE
 from airflow_openai.storage import open_binary
 from airflow_openai.transfers.checks import JSONL_PURPOSES, check_jsonl, check_purpose, check_upload
+from airflow_openai.transfers.part_buffers import PartBuffers
 from airflow_openai.transfers.sources import open_source
 from airflow_openai.transfers.uploader import UploadSettings, UploadStopped, upload_in_parts
 
@@ -228,6 +229,7 @@ class OpenAIHook(
         mime_type: str | None = None,
         settings: UploadSettings | None = None,
         stop: threading.Event | None = None,
+        buffers: PartBuffers | None = None,
     ) -> OpenAIFile:
         """Upload from a local path, an object storage URI / `ObjectStoragePath`, or a binary file object.
 
@@ -237,7 +239,9 @@ class OpenAIHook(
         in memory bounded by `concurrency × part_size`, cancelled if they cannot finish.
 
         Setting `stop` (from another thread) ends a large upload after the parts in flight and
-        cancels it on OpenAI, raising `UploadStopped`.
+        cancels it on OpenAI, raising `UploadStopped`. Uploads that run side by side can share
+        `buffers` (a `PartBuffers` of at least `part_size` bytes each) to hold that much memory
+        between them rather than each their own.
         """
         settings = settings or UploadSettings()
         if stop is not None and stop.is_set():
@@ -251,7 +255,7 @@ class OpenAIHook(
             kind = mime_type or mimetypes.guess_type(opened.filename)[0] or "application/octet-stream"
             if opened.filename.lower().endswith(".jsonl") and mime_type is None:
                 kind = "text/jsonl"
-            return upload_in_parts(self, opened, purpose, kind, settings, stop)
+            return upload_in_parts(self, opened, purpose, kind, settings, stop, buffers)
 
     async def aupload_file(
         self,

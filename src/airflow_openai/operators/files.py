@@ -33,8 +33,8 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
     :param purpose: ``batch``, ``fine-tune``, ``assistants`` or ``vision``.
     :param file_concurrency: files uploaded at once.
     :param part_size: bytes per part for large files (5 to 64 MB).
-    :param concurrency: parts sent at once per large file. Memory peaks near
-        ``file_concurrency × concurrency × part_size`` while large files upload side by side.
+    :param concurrency: parts in flight at once, across all large files: memory stays near
+        ``concurrency × part_size`` however many files upload side by side.
     :param md5: send each large file's md5 so OpenAI checks every byte arrived (about 2 s of
         worker CPU per GB).
     """
@@ -61,6 +61,7 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
         self.md5 = md5
 
     def execute(self, context: Any) -> dict[str, Any]:
+        from airflow_openai.transfers.part_buffers import PartBuffers
         from airflow_openai.transfers.uploader import UploadSettings
 
         sources = _expand(self.source)
@@ -78,12 +79,18 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
                 len(sources),
             )
         settings = UploadSettings(part_size=self.part_size, concurrency=self.concurrency, md5=self.md5)
+        buffers = PartBuffers(self.concurrency, self.part_size)  # shared: memory does not grow with files
         self._stop = threading.Event()
         failures: dict[str, BaseException] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.file_concurrency)) as pool:
             running = {
                 pool.submit(
-                    self.hook.upload_file, source, self.purpose, settings=settings, stop=self._stop
+                    self.hook.upload_file,
+                    source,
+                    self.purpose,
+                    settings=settings,
+                    stop=self._stop,
+                    buffers=buffers,
                 ): source
                 for source in todo
             }

@@ -13,11 +13,15 @@ from typing import IO
 
 
 class PartBuffers:
-    """At most `count` buffers of `size` bytes, made only when needed; `take` waits for a free one."""
+    """At most `count` buffers of `size` bytes, made only when needed; `take` waits for a free one.
+
+    Uploads running side by side can share one pool: together they then hold at most
+    `count × size` bytes, and take turns sending.
+    """
 
     def __init__(self, count: int, size: int) -> None:
         self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-        self._size = size
+        self.size = size
         self._unmade = count
         self._lock = threading.Lock()
 
@@ -25,7 +29,7 @@ class PartBuffers:
         with self._lock:
             if self._free.empty() and self._unmade > 0:
                 self._unmade -= 1
-                return bytearray(self._size)
+                return bytearray(self.size)
         return self._free.get()
 
     def give(self, buffer: bytearray) -> None:

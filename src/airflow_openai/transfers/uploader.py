@@ -79,7 +79,13 @@ def upload_in_parts(
     mime_type: str,
     settings: UploadSettings,
     stop: threading.Event | None = None,
+    buffers: PartBuffers | None = None,
 ) -> OpenAIFile:
+    part_size = min(settings.part_size, source.size)
+    if buffers is None:
+        buffers = PartBuffers(settings.concurrency, part_size)
+    elif buffers.size < part_size:
+        raise ValueError(f"the shared part buffers hold {buffers.size} bytes; parts need {part_size}")
     upload = hook.create_upload(source.filename, purpose, source.size, mime_type)
     log.info(
         "Uploading %s (%d bytes) as %s in parts of %d bytes, %d at a time",
@@ -89,7 +95,6 @@ def upload_in_parts(
         settings.part_size,
         settings.concurrency,
     )
-    buffers = PartBuffers(settings.concurrency, min(settings.part_size, source.size))
     digest = hashlib.md5(usedforsecurity=False)
     progress = Progress(source.filename, source.size)
     futures: list[Future[str]] = []
