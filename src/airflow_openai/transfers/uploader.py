@@ -1,8 +1,9 @@
 """Large files through the Uploads API: parts read in order, sent several at a time, completed with an md5.
 
 Memory stays at `concurrency × part_size` whatever the file size: a part is read only
-when one of that many buffers is free, and buffers are reused rather than allocated per part. A part that fails is retried alone (by the transport's
-retry policy); if the upload cannot finish, it is cancelled so nothing is left pending.
+when one of that many buffers is free, and buffers are reused rather than allocated per
+part. A part that fails is retried alone (by the transport's retry policy); if the
+upload cannot finish, or is stopped, it is cancelled so nothing is left pending.
 """
 
 from __future__ import annotations
