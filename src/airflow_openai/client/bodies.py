@@ -17,7 +17,10 @@ SEND_CHUNK = 1 << 20
 
 
 class Window(io.RawIOBase):
-    """The bytes of `stream` from `start` on, as a stream of its own that starts at offset 0."""
+    """The bytes of `stream` from `start` on, as a stream of its own that starts at offset 0.
+
+    Closing the window leaves `stream` open: it belongs to whoever opened it.
+    """
 
     def __init__(self, stream: IO[bytes], start: int = 0) -> None:
         super().__init__()
@@ -47,10 +50,6 @@ class Window(io.RawIOBase):
 
     def tell(self) -> int:
         return self._stream.tell() - self._start
-
-    def close(self) -> None:
-        """Leaves the underlying stream open: it belongs to whoever opened it."""
-        super().close()
 
 
 class ViewStream(io.RawIOBase):

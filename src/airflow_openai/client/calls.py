@@ -27,7 +27,11 @@ def segment(value: str) -> str:
 
 @dataclass(frozen=True)
 class MultipartFile:
-    """A file part of a multipart body, sent straight from its file object in chunks."""
+    """A file part of a multipart body, sent straight from its file object in chunks.
+
+    Each attempt sends from `start` (where the stream stood when the call was built): the body
+    goes out through a `Window` that httpx seeks to its offset 0 before reading.
+    """
 
     filename: str
     content: IO[bytes]
@@ -40,11 +44,6 @@ class MultipartFile:
     ) -> MultipartFile:
         start = content.tell() if _seekable(content) else None
         return cls(filename, content, content_type, start)
-
-    def rewind(self) -> None:
-        """Return to where the body started, so a retried attempt sends the same bytes."""
-        if self.start is not None:
-            self.content.seek(self.start)
 
 
 @dataclass(frozen=True)
@@ -81,8 +80,6 @@ class ApiCall(Generic[T]):
     def multipart(self) -> dict[str, tuple[str, Window, str]] | None:
         if not self.files:
             return None
-        for part in self.files.values():
-            part.rewind()
         return {
             name: (part.filename, Window(part.content, part.start or 0), part.content_type)
             for name, part in self.files.items()
