@@ -19,7 +19,7 @@ MB = 1024 * 1024
 SMALL_PARTS = UploadSettings(part_size=8 * MB, concurrency=2, threshold=8 * MB)
 
 
-def _random_file(path, size: int):
+def _file_of(path, size: int):
     path.write_bytes(bytes(range(256)) * (size // 256))
     return path
 
@@ -32,7 +32,7 @@ def _wait_for_a_part(emu, timeout: float = 30) -> None:
 
 
 def test_aupload_file_leaves_the_event_loop_free(emu, emu_hook, tmp_path):
-    source = _random_file(tmp_path / "data.bin", 24 * MB)
+    source = _file_of(tmp_path / "data.bin", 24 * MB)
     emu.link(40)
     ticks = 0
 
@@ -51,7 +51,7 @@ def test_aupload_file_leaves_the_event_loop_free(emu, emu_hook, tmp_path):
 
 
 def test_cancelling_aupload_file_cancels_the_upload(emu, emu_hook, tmp_path):
-    source = _random_file(tmp_path / "data.bin", 64 * MB)
+    source = _file_of(tmp_path / "data.bin", 64 * MB)
     emu.link(10)
 
     async def main():
@@ -72,7 +72,7 @@ def test_on_kill_stops_the_upload_and_cancels_it(emu, tmp_path):
 
     from airflow_openai.operators.files import OpenAIUploadFileOperator
 
-    source = _random_file(tmp_path / "corpus.bin", 72 * MB)  # over the operator's 64 MB one-request limit
+    source = _file_of(tmp_path / "corpus.bin", 72 * MB)  # over the operator's 64 MB one-request limit
     emu.link(10)
     op = OpenAIUploadFileOperator(
         task_id="upload", source=str(source), purpose="vision", part_size=8 * MB, concurrency=2

@@ -120,12 +120,8 @@ def complete_upload(
             actual = state.digests.md5(upload_id, part_ids, sources)
             if expected.lower() != actual:
                 raise bad_request(f"md5 mismatch: the parts hash to {actual}", param="md5")
-        else:
-            state.digests.forget(upload_id)
         file_obj = store_file(state, filename=upload["filename"], purpose=upload["purpose"], content=sources)
-        for part in state.store.all("upload_part"):
-            if part["upload_id"] == upload_id and part["id"] not in part_ids:
-                state.store.content_path(part["id"]).unlink(missing_ok=True)
+        _release(state, upload_id, keep=frozenset(part_ids))
         upload.update(status="completed", file=public(file_obj))
         return public(state.store.put("upload", upload))
 
@@ -135,8 +131,14 @@ async def cancel_upload(upload_id: str, state: EmulatorState = Depends(emulator)
     with state.lock:
         upload = _pending(state, upload_id)
         upload["status"] = "cancelled"
-        state.digests.forget(upload_id)
-        for part in state.store.all("upload_part"):
-            if part["upload_id"] == upload_id:
-                state.store.content_path(part["id"]).unlink(missing_ok=True)
+        _release(state, upload_id)
         return public(state.store.put("upload", upload))
+
+
+def _release(state: EmulatorState, upload_id: str, keep: frozenset[str] = frozenset()) -> None:
+    """An upload that is no longer pending: its running md5 is dropped, and its parts deleted
+    except those in `keep` (the ones that became a file's content)."""
+    state.digests.forget(upload_id)
+    for part in state.store.all("upload_part"):
+        if part["upload_id"] == upload_id and part["id"] not in keep:
+            state.store.content_path(part["id"]).unlink(missing_ok=True)
