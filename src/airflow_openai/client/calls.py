@@ -102,6 +102,17 @@ class ApiCall(Generic[T]):
         )
 
 
+@dataclass(frozen=True)
+class ListCall(ApiCall[T]):
+    """A paginated `ApiCall`: what list builders return.
+
+    Always `paginated`; being its own type lets the hook's bound methods promise
+    `Iterator[T]` (and `AsyncIterator[T]`) to type checkers instead of `T`.
+    """
+
+    paginated: bool = field(default=True, init=False)
+
+
 def raw_json(value: Any) -> Any:
     """Parser for calls whose answer has no model of its own."""
     return value

@@ -107,6 +107,7 @@ class Gate:
         if not path.startswith("/v1/"):
             await self.app(scope, receive, send_with_id)
             return
+        self.state.requests.count(scope["method"], path)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         try:
             key = self._authenticate(path, headers.get("authorization", ""))

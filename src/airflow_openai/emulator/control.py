@@ -1,4 +1,4 @@
-"""The control plane under `/_emulator/`: reset, seed, clock, forced states and injected faults.
+"""The control plane under `/_emulator/`: reset, seed, clock, forced states, injected faults, request counts.
 
 It sits outside `/v1`, needs no key, and is what tests and demos use to make time pass
 or the API misbehave on purpose.
@@ -95,6 +95,12 @@ async def rate_limit(body: dict[str, Any] = Body(...), state: EmulatorState = De
     rpm = body.get("requests_per_minute")
     state.faults.requests_per_minute = int(rpm) if rpm else None
     return {"requests_per_minute": state.faults.requests_per_minute}
+
+
+@router.get("/requests")
+async def requests(state: EmulatorState = Depends(emulator)) -> Any:
+    """API requests received since the last reset, per method and path."""
+    return {"requests": state.requests.listing()}
 
 
 @router.post("/link")

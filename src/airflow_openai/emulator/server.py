@@ -18,6 +18,7 @@ import httpx
 import uvicorn
 
 from airflow_openai.emulator.app import create_app
+from airflow_openai.emulator.request_log import matching
 from airflow_openai.emulator.responder import Responder, load_responder, upstream_responder
 from airflow_openai.emulator.state import EmulatorState
 
@@ -148,6 +149,14 @@ class Emulator:
 
     def rate_limit(self, requests_per_minute: int | None) -> None:
         self._post("/rate_limit", {"requests_per_minute": requests_per_minute})
+
+    def requests(self, path: str = "*", method: str = "*") -> int:
+        """API requests received since the last reset whose method and path match these globs,
+        e.g. ``emu.requests("/v1/files/*/content", method="GET")``."""
+        assert self._control is not None, "start the emulator first"
+        response = self._control.get("/requests")
+        response.raise_for_status()
+        return matching(response.json()["requests"], path, method)
 
     def link(self, megabytes_per_second: float | None) -> None:
         """Carry each request body no faster than this (one connection over a long link); None lifts the cap."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from airflow_openai.emulator.clock import Clock
 from airflow_openai.emulator.faults import Faults
 from airflow_openai.emulator.ids import IdFactory
+from airflow_openai.emulator.request_log import RequestLog
 from airflow_openai.emulator.responder import Responder, default_responder
 from airflow_openai.emulator.store import Store
 from airflow_openai.emulator.upload_digests import UploadDigests
@@ -28,6 +29,8 @@ class EmulatorState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     digests: UploadDigests = field(default_factory=UploadDigests)
     """md5s of pending uploads, hashed as their parts arrive."""
+    requests: RequestLog = field(default_factory=RequestLog)
+    """API requests received, per method and path (`GET /_emulator/requests`)."""
     _saved_at: float = 0.0
 
     @classmethod
@@ -60,4 +63,5 @@ class EmulatorState:
             self.store.reset()
             self.faults.clear()
             self.digests.clear()
+            self.requests.clear()
             self.seconds_per_line = 0.06

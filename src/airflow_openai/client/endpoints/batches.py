@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_openai.client.calls import ApiCall, segment
+from airflow_openai.client.calls import ApiCall, ListCall, segment
 from airflow_openai.models import Batch
 
 
@@ -23,11 +23,9 @@ def get_batch(batch_id: str) -> ApiCall[Batch]:
     return ApiCall("GET", f"/batches/{segment(batch_id)}", Batch.model_validate)
 
 
-def list_batches(limit: int | None = None, after: str | None = None) -> ApiCall[Batch]:
+def list_batches(limit: int | None = None, after: str | None = None) -> ListCall[Batch]:
     """Batches of the project, newest first."""
-    return ApiCall(
-        "GET", "/batches", Batch.model_validate, params={"limit": limit, "after": after}, paginated=True
-    )
+    return ListCall("GET", "/batches", Batch.model_validate, params={"limit": limit, "after": after})
 
 
 def cancel_batch(batch_id: str) -> ApiCall[Batch]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from airflow_openai.client.calls import ApiCall, MultipartFile, raw_json, segment
+from airflow_openai.client.calls import ApiCall, ListCall, MultipartFile, raw_json, segment
 from airflow_openai.models import DeletedObject, OpenAIFile, Upload, UploadPart
 
 
@@ -18,10 +18,10 @@ def create_file(file: IO[bytes], purpose: str, filename: str) -> ApiCall[OpenAIF
 
 def list_files(
     purpose: str | None = None, limit: int | None = None, order: str | None = None
-) -> ApiCall[OpenAIFile]:
+) -> ListCall[OpenAIFile]:
     """Every file of the organization, optionally of one purpose."""
     params = {"purpose": purpose, "limit": limit, "order": order}
-    return ApiCall("GET", "/files", OpenAIFile.model_validate, params=params, paginated=True)
+    return ListCall("GET", "/files", OpenAIFile.model_validate, params=params)
 
 
 def get_file(file_id: str) -> ApiCall[OpenAIFile]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_openai.client.calls import ApiCall, segment
+from airflow_openai.client.calls import ApiCall, ListCall, segment
 from airflow_openai.models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
 
 
@@ -22,9 +22,9 @@ def get_fine_tuning_job(fine_tuning_job_id: str) -> ApiCall[FineTuningJob]:
     return ApiCall("GET", f"/fine_tuning/jobs/{segment(fine_tuning_job_id)}", FineTuningJob.model_validate)
 
 
-def list_fine_tuning_jobs(limit: int | None = None, after: str | None = None) -> ApiCall[FineTuningJob]:
+def list_fine_tuning_jobs(limit: int | None = None, after: str | None = None) -> ListCall[FineTuningJob]:
     params = {"limit": limit, "after": after}
-    return ApiCall("GET", "/fine_tuning/jobs", FineTuningJob.model_validate, params=params, paginated=True)
+    return ListCall("GET", "/fine_tuning/jobs", FineTuningJob.model_validate, params=params)
 
 
 def cancel_fine_tuning_job(fine_tuning_job_id: str) -> ApiCall[FineTuningJob]:
@@ -35,21 +35,20 @@ def cancel_fine_tuning_job(fine_tuning_job_id: str) -> ApiCall[FineTuningJob]:
 
 def list_fine_tuning_events(
     fine_tuning_job_id: str, limit: int | None = None, after: str | None = None
-) -> ApiCall[FineTuningJobEvent]:
+) -> ListCall[FineTuningJobEvent]:
     """The job's progress log, newest first."""
     path = f"/fine_tuning/jobs/{segment(fine_tuning_job_id)}/events"
-    return ApiCall(
+    return ListCall(
         "GET",
         path,
         FineTuningJobEvent.model_validate,
         params={"limit": limit, "after": after},
-        paginated=True,
     )
 
 
 def list_fine_tuning_checkpoints(
     fine_tuning_job_id: str, limit: int | None = None, after: str | None = None
-) -> ApiCall[FineTuningJobCheckpoint]:
+) -> ListCall[FineTuningJobCheckpoint]:
     path = f"/fine_tuning/jobs/{segment(fine_tuning_job_id)}/checkpoints"
     params = {"limit": limit, "after": after}
-    return ApiCall("GET", path, FineTuningJobCheckpoint.model_validate, params=params, paginated=True)
+    return ListCall("GET", path, FineTuningJobCheckpoint.model_validate, params=params)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from airflow_openai.client.calls import ApiCall, segment
+from airflow_openai.client.calls import ApiCall, ListCall, segment
 from airflow_openai.models import DeletedObject, Model
 
 
-def list_models() -> ApiCall[Model]:
-    return ApiCall("GET", "/models", Model.model_validate, paginated=True)
+def list_models() -> ListCall[Model]:
+    return ListCall("GET", "/models", Model.model_validate)
 
 
 def get_model(model: str) -> ApiCall[Model]:

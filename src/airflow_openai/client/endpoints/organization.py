@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_openai.client.calls import ApiCall, segment
+from airflow_openai.client.calls import ApiCall, ListCall, segment
 from airflow_openai.models import (
     AuditLog,
     DeletedObject,
@@ -32,7 +32,7 @@ def list_audit_logs(
     actor_ids: list[str] | None = None,
     actor_emails: list[str] | None = None,
     resource_ids: list[str] | None = None,
-) -> ApiCall[AuditLog]:
+) -> ListCall[AuditLog]:
     """Audit events, filtered as the spec allows; `effective_at` takes gt/gte/lt/lte Unix times."""
     params: dict[str, Any] = {"limit": limit, "after": after, "before": before}
     for name, values in (
@@ -45,12 +45,12 @@ def list_audit_logs(
         params[name] = list(values) if values else None
     for bound, value in (effective_at or {}).items():
         params[f"effective_at[{bound}]"] = value
-    return ApiCall("GET", "/organization/audit_logs", AuditLog.model_validate, params=params, paginated=True)
+    return ListCall("GET", "/organization/audit_logs", AuditLog.model_validate, params=params)
 
 
-def list_invites(limit: int | None = None, after: str | None = None) -> ApiCall[Invite]:
+def list_invites(limit: int | None = None, after: str | None = None) -> ListCall[Invite]:
     params = {"limit": limit, "after": after}
-    return ApiCall("GET", "/organization/invites", Invite.model_validate, params=params, paginated=True)
+    return ListCall("GET", "/organization/invites", Invite.model_validate, params=params)
 
 
 def create_invite(email: str, role: str) -> ApiCall[Invite]:
@@ -67,9 +67,9 @@ def delete_invite(invite_id: str) -> ApiCall[DeletedObject]:
     return ApiCall("DELETE", f"/organization/invites/{segment(invite_id)}", DeletedObject.model_validate)
 
 
-def list_users(limit: int | None = None, after: str | None = None) -> ApiCall[User]:
+def list_users(limit: int | None = None, after: str | None = None) -> ListCall[User]:
     params = {"limit": limit, "after": after}
-    return ApiCall("GET", "/organization/users", User.model_validate, params=params, paginated=True)
+    return ListCall("GET", "/organization/users", User.model_validate, params=params)
 
 
 def get_user(user_id: str) -> ApiCall[User]:
@@ -88,10 +88,10 @@ def delete_user(user_id: str) -> ApiCall[DeletedObject]:
 
 def list_projects(
     limit: int | None = None, after: str | None = None, include_archived: bool | None = None
-) -> ApiCall[Project]:
+) -> ListCall[Project]:
     archived = None if include_archived is None else str(include_archived).lower()
     params = {"limit": limit, "after": after, "include_archived": archived}
-    return ApiCall("GET", "/organization/projects", Project.model_validate, params=params, paginated=True)
+    return ListCall("GET", "/organization/projects", Project.model_validate, params=params)
 
 
 def create_project(name: str) -> ApiCall[Project]:
@@ -112,11 +112,9 @@ def archive_project(project_id: str) -> ApiCall[Project]:
 
 def list_project_users(
     project_id: str, limit: int | None = None, after: str | None = None
-) -> ApiCall[ProjectUser]:
+) -> ListCall[ProjectUser]:
     params = {"limit": limit, "after": after}
-    return ApiCall(
-        "GET", f"{_project(project_id)}/users", ProjectUser.model_validate, params=params, paginated=True
-    )
+    return ListCall("GET", f"{_project(project_id)}/users", ProjectUser.model_validate, params=params)
 
 
 def create_project_user(project_id: str, user_id: str, role: str) -> ApiCall[ProjectUser]:
@@ -139,10 +137,10 @@ def delete_project_user(project_id: str, user_id: str) -> ApiCall[DeletedObject]
 
 def list_project_service_accounts(
     project_id: str, limit: int | None = None, after: str | None = None
-) -> ApiCall[ProjectServiceAccount]:
+) -> ListCall[ProjectServiceAccount]:
     params = {"limit": limit, "after": after}
     path = f"{_project(project_id)}/service_accounts"
-    return ApiCall("GET", path, ProjectServiceAccount.model_validate, params=params, paginated=True)
+    return ListCall("GET", path, ProjectServiceAccount.model_validate, params=params)
 
 
 def create_project_service_account(
@@ -165,11 +163,9 @@ def delete_project_service_account(project_id: str, service_account_id: str) -> 
 
 def list_project_api_keys(
     project_id: str, limit: int | None = None, after: str | None = None
-) -> ApiCall[ProjectApiKey]:
+) -> ListCall[ProjectApiKey]:
     params = {"limit": limit, "after": after}
-    return ApiCall(
-        "GET", f"{_project(project_id)}/api_keys", ProjectApiKey.model_validate, params=params, paginated=True
-    )
+    return ListCall("GET", f"{_project(project_id)}/api_keys", ProjectApiKey.model_validate, params=params)
 
 
 def get_project_api_key(project_id: str, key_id: str) -> ApiCall[ProjectApiKey]:

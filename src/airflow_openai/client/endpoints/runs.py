@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_openai.client.calls import ApiCall, segment
+from airflow_openai.client.calls import ApiCall, ListCall, segment
 from airflow_openai.models import RunObject
 
 
@@ -28,9 +28,9 @@ def list_runs(
     order: str | None = None,
     after: str | None = None,
     before: str | None = None,
-) -> ApiCall[RunObject]:
+) -> ListCall[RunObject]:
     params = {"limit": limit, "order": order, "after": after, "before": before}
-    return ApiCall("GET", _runs(thread_id), RunObject.model_validate, params=params, paginated=True)
+    return ListCall("GET", _runs(thread_id), RunObject.model_validate, params=params)
 
 
 def cancel_run(thread_id: str, run_id: str) -> ApiCall[RunObject]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_openai.client.calls import ApiCall, segment
+from airflow_openai.client.calls import ApiCall, ListCall, segment
 from airflow_openai.models import (
     DeletedObject,
     VectorStoreFileBatchObject,
@@ -46,9 +46,9 @@ def update_vector_store(vector_store_id: str, **changes: Any) -> ApiCall[VectorS
 
 def list_vector_stores(
     limit: int | None = None, order: str | None = None, after: str | None = None, before: str | None = None
-) -> ApiCall[VectorStoreObject]:
+) -> ListCall[VectorStoreObject]:
     params = _listing(limit, order, after, before)
-    return ApiCall("GET", "/vector_stores", VectorStoreObject.model_validate, params=params, paginated=True)
+    return ListCall("GET", "/vector_stores", VectorStoreObject.model_validate, params=params)
 
 
 def delete_vector_store(vector_store_id: str) -> ApiCall[DeletedObject]:
@@ -78,10 +78,10 @@ def list_vector_store_files(
     after: str | None = None,
     before: str | None = None,
     filter: str | None = None,
-) -> ApiCall[VectorStoreFileObject]:
+) -> ListCall[VectorStoreFileObject]:
     params = _listing(limit, order, after, before, filter=filter)
     path = f"{_store(vector_store_id)}/files"
-    return ApiCall("GET", path, VectorStoreFileObject.model_validate, params=params, paginated=True)
+    return ListCall("GET", path, VectorStoreFileObject.model_validate, params=params)
 
 
 def delete_vector_store_file(vector_store_id: str, file_id: str) -> ApiCall[DeletedObject]:
@@ -120,7 +120,7 @@ def list_vector_store_file_batch_files(
     after: str | None = None,
     before: str | None = None,
     filter: str | None = None,
-) -> ApiCall[VectorStoreFileObject]:
+) -> ListCall[VectorStoreFileObject]:
     params = _listing(limit, order, after, before, filter=filter)
     path = f"{_store(vector_store_id)}/file_batches/{segment(batch_id)}/files"
-    return ApiCall("GET", path, VectorStoreFileObject.model_validate, params=params, paginated=True)
+    return ListCall("GET", path, VectorStoreFileObject.model_validate, params=params)
