@@ -19,7 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airflow_openai.emulator import control
 from airflow_openai.emulator.errors import EmulatorError, unauthorized
+from airflow_openai.emulator.faults import Fault
 from airflow_openai.emulator.link import paced
+from airflow_openai.emulator.lost_answers import act_then_fault, drop_mid_answer
 from airflow_openai.emulator.resources import batches, files, inference, models, uploads
 from airflow_openai.emulator.state import EmulatorState
 
@@ -111,11 +113,9 @@ class Gate:
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         try:
             key = self._authenticate(path, headers.get("authorization", ""))
-            extra_headers = await self._admit(scope["method"], path, key, send_with_id)
+            extra_headers, late_fault = await self._admit(scope["method"], path, key, send_with_id)
         except EmulatorError as error:
             await self._reply(send_with_id, error.status, error.envelope(), error.headers)
-            return
-        if extra_headers is None:  # the connection was dropped on purpose
             return
 
         async def send_with_limits(message: dict[str, Any]) -> None:
@@ -125,7 +125,11 @@ class Gate:
             await send_with_id(message)
 
         link = self.state.faults.link_bytes_per_second
-        await self.app(scope, paced(receive, link) if link else receive, send_with_limits)
+        receive = paced(receive, link) if link else receive
+        if late_fault is not None:
+            await act_then_fault(self.app, scope, receive, send_with_limits, late_fault)
+            return
+        await self.app(scope, receive, send_with_limits)
 
     @staticmethod
     def _authenticate(path: str, authorization: str) -> str:
@@ -151,8 +155,9 @@ class Gate:
             )
         return key
 
-    async def _admit(self, method: str, path: str, key: str, send: Any) -> dict[str, str] | None:
-        """Rate limit and faults; returns headers to add, or None when the connection was dropped."""
+    async def _admit(self, method: str, path: str, key: str, send: Any) -> tuple[dict[str, str], Fault | None]:
+        """Rate limit and faults that strike before the service acts; returns headers to add and a
+        fault that strikes after it has acted (or None)."""
         allowed, limit_headers = self.state.faults.rate_limit(key)
         if not allowed:
             raise EmulatorError(
@@ -164,17 +169,15 @@ class Gate:
             )
         fault = self.state.faults.take(method, path)
         if fault is None:
-            return limit_headers
+            return limit_headers, None
+        if fault.acts_first:
+            return limit_headers, fault
         if fault.latency_ms:
             await asyncio.sleep(fault.latency_ms / 1000)
         if fault.drop:
-            await send(
-                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]}
-            )
-            await send({"type": "http.response.body", "body": b"{", "more_body": True})
-            raise ConnectionAbortedError("connection dropped by an injected fault")
+            await drop_mid_answer(send)
         if fault.status is None:
-            return limit_headers
+            return limit_headers, None
         headers = dict(fault.headers)
         if fault.retry_after is not None:
             headers["retry-after"] = f"{fault.retry_after:g}"

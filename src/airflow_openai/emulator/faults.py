@@ -9,10 +9,24 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+TRUNCATE_FRAMINGS = ("chunked", "clean", "length")
+
 
 @dataclass
 class Fault:
-    """Answer the next `count` requests matching `method` and `path` (glob) this way instead of normally."""
+    """Answer the next `count` requests matching `method` and `path` (glob) this way instead of normally.
+
+    By default the fault replaces the request: the service never sees it. With `after`, the
+    service handles the request first (a batch or file is really created) and only then is
+    its answer lost: dropped (`drop`), held back past the client's timeout (`latency_ms`), or
+    replaced by an error (`status`). That is the window in which a naive retry pays twice.
+
+    `truncate_after` lets the request through and cuts its answer's body after that many
+    bytes. The framing says how the cut looks: `"chunked"`, no `Content-Length` and the
+    connection closes mid-body (an HTTP error); `"clean"`, no `Content-Length` and the body
+    ends properly on a chunk boundary; `"length"`, a `Content-Length` of exactly that many
+    bytes. The last two are short bodies that look complete to HTTP.
+    """
 
     path: str
     method: str = "*"
@@ -21,8 +35,22 @@ class Fault:
     retry_after: float | None = None
     latency_ms: int = 0
     drop: bool = False
+    after: bool = False
+    truncate_after: int | None = None
+    truncate_framing: str = "chunked"
     message: str = "Injected fault"
     headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.truncate_framing not in TRUNCATE_FRAMINGS:
+            raise TypeError(f"truncate_framing must be one of {list(TRUNCATE_FRAMINGS)}")
+        if self.truncate_after is not None and self.truncate_after < 0:
+            raise TypeError("truncate_after must be a byte count of zero or more")
+
+    @property
+    def acts_first(self) -> bool:
+        """The service handles the request before the fault touches its answer."""
+        return self.after or self.truncate_after is not None
 
     def matches(self, method: str, path: str) -> bool:
         return fnmatch.fnmatchcase(method, self.method.upper()) and fnmatch.fnmatchcase(path, self.path)
