@@ -22,9 +22,7 @@ def open_binary(target: Any, mode: str, *, make_local_parents: bool = False) -> 
     `make_local_parents`. A caller's own file object is passed through and left open.
     """
     if is_object_storage(target):
-        from airflow.sdk import ObjectStoragePath
-
-        path = target if isinstance(target, ObjectStoragePath) else ObjectStoragePath(str(target))
+        path = _path_of(target)
         if "w" in mode:
             path.parent.mkdir(parents=True, exist_ok=True)
         with path.open(mode) as stream:
@@ -36,3 +34,24 @@ def open_binary(target: Any, mode: str, *, make_local_parents: bool = False) -> 
             yield stream
     else:
         yield target
+
+
+@contextlib.contextmanager
+def removed_on_failure(target: Any) -> Iterator[None]:
+    """Remove `target` (a path or object storage URI written in the block) if the block fails,
+    so a partial file never stands where a whole one is expected. A caller's file object is left alone."""
+    try:
+        yield
+    except BaseException:
+        if is_object_storage(target) or isinstance(target, str | os.PathLike):
+            with contextlib.suppress(Exception):  # the original failure is the one to report
+                _path_of(target).unlink()
+        raise
+
+
+def _path_of(target: Any) -> Any:
+    if is_object_storage(target):
+        from airflow.sdk import ObjectStoragePath
+
+        return target if isinstance(target, ObjectStoragePath) else ObjectStoragePath(str(target))
+    return Path(target)

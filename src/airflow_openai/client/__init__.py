@@ -5,13 +5,16 @@ responses to exceptions, and `transport` is the only place that performs I/O.
 """
 
 from airflow_openai.client.errors import (
+    AnswerLostError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    IncompleteDownloadError,
     InternalServerError,
+    InvalidResponseError,
     MissingCredentialsError,
     NotFoundError,
     OpenAIError,
@@ -22,6 +25,7 @@ from airflow_openai.client.errors import (
 from airflow_openai.client.settings import ClientSettings
 
 __all__ = [
+    "AnswerLostError",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -29,7 +33,9 @@ __all__ = [
     "BadRequestError",
     "ClientSettings",
     "ConflictError",
+    "IncompleteDownloadError",
     "InternalServerError",
+    "InvalidResponseError",
     "MissingCredentialsError",
     "NotFoundError",
     "OpenAIError",

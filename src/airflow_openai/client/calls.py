@@ -18,10 +18,21 @@ T = TypeVar("T")
 ADMIN_PREFIX = "/organization"
 
 
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+CLOCK_SKEW = 120.0
+"""Seconds an object's server-side `created_at` may lag the client's clock at sending and still
+count as made by this call when a lost answer is reconciled."""
+RECONCILE_SCAN = 200
+"""How many of the newest objects a reconciliation looks through before concluding none is ours."""
+
+
 def segment(value: str) -> str:
-    """Quote an id for use as one path segment, refusing empty ids before any request."""
+    """Quote an id as exactly one path segment, refusing, before any request, ids that would
+    steer the path elsewhere: empty, `.` or `..` (a `/` is percent-encoded, never a separator)."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"an id is required in the request path, got {value!r}")
+    if value.strip() in (".", ".."):
+        raise ValueError(f"{value!r} is not an id: it would change the request path")
     return quote(value, safe="")
 
 
@@ -47,11 +58,39 @@ class MultipartFile:
 
 
 @dataclass(frozen=True)
+class Reconcile(Generic[T]):
+    """How to find what a create made when its answer was lost, instead of making a second one.
+
+    `lookup` is a read (usually a list, newest first); the first of its items, among the
+    newest `RECONCILE_SCAN` and created no earlier than the create was sent (less
+    `CLOCK_SKEW`), for which `matches` holds is taken as the create's own object, and
+    `answer` turns it into what the create would have returned.
+    """
+
+    lookup: ApiCall[Any]
+    matches: Callable[[Any], bool]
+    answer: Callable[[Any], T] = field(default=lambda item: item)
+    what: str = "the object"
+
+    def pick(self, item: Any, sent_at: float) -> T | None:
+        created = getattr(item, "created_at", None)
+        if isinstance(created, int | float) and created < sent_at - CLOCK_SKEW:
+            return None
+        return self.answer(item) if self.matches(item) else None
+
+
+@dataclass(frozen=True)
 class ApiCall(Generic[T]):
     """One request to the OpenAI API and the parser of its JSON answer.
 
     With `paginated`, `parse` reads one element of the list's `data`, and the
     transports follow the cursor (`after` / `has_more`, and `last_id` where given).
+
+    What may happen when the answer is lost (the request was sent, then the connection
+    dropped, timed out or a 5xx came back) is decided here, per call: reads and deletes
+    are idempotent and simply repeated; a create is `repeatable` when a second copy costs
+    nothing and is never used (an upload part), is looked for first with `reconcile`, and
+    is otherwise not repeated at all.
     """
 
     method: str
@@ -62,11 +101,18 @@ class ApiCall(Generic[T]):
     form: Mapping[str, str] | None = None
     files: Mapping[str, MultipartFile] | None = None
     paginated: bool = False
+    repeatable: bool = False
+    reconcile: Reconcile[T] | None = field(default=None, compare=False)
 
     @property
     def admin(self) -> bool:
         """Organization endpoints take the admin key; every other endpoint takes the project key."""
-        return self.path.startswith(ADMIN_PREFIX)
+        return self.path == ADMIN_PREFIX or self.path.startswith(ADMIN_PREFIX + "/")
+
+    @property
+    def idempotent(self) -> bool:
+        """Sending it twice has the effect of sending it once."""
+        return self.method.upper() in IDEMPOTENT_METHODS or self.repeatable
 
     @property
     def describe(self) -> str:

@@ -21,16 +21,40 @@ class MissingCredentialsError(OpenAIError):
 
 
 class APIConnectionError(OpenAIError):
-    """The request never got an HTTP answer (refused, reset, DNS, TLS...)."""
+    """The request never got a complete HTTP answer (refused, reset, DNS, TLS, cut short...).
 
-    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+    `sent` is False only when the request certainly never reached the server (no
+    connection could be made): then the server cannot have acted on it.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", sent: bool = True) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
+        self.sent = sent
 
 
 class APITimeoutError(APIConnectionError):
     """The request timed out before an answer arrived."""
+
+
+class IncompleteDownloadError(APIConnectionError):
+    """A download ended with fewer (or more) bytes than the file holds; nothing short is kept."""
+
+
+class AnswerLostError(OpenAIError):
+    """A create was sent and its answer lost, and it cannot be looked up: it is not sent again,
+    since the server may already have made (and will charge for) what it asked for."""
+
+
+class InvalidResponseError(OpenAIError):
+    """The API answered, but with a body this provider cannot read (not JSON, or not the expected object)."""
+
+    def __init__(self, message: str, *, status_code: int, request_id: str | None = None) -> None:
+        self.status_code = status_code
+        self.request_id = request_id
+        suffix = f" (HTTP {status_code}" + (f", request_id={request_id})" if request_id else ")")
+        super().__init__(message + suffix)
 
 
 class APIStatusError(OpenAIError):

@@ -16,6 +16,8 @@ from airflow_openai.client.calls import ApiCall
 from airflow_openai.client.errors import (
     APIConnectionError,
     APITimeoutError,
+    IncompleteDownloadError,
+    InvalidResponseError,
     MissingCredentialsError,
     error_from_response,
 )
@@ -25,6 +27,8 @@ T = TypeVar("T")
 
 USER_AGENT = f"airflow-provider-openai/{__version__}"
 DOWNLOAD_CHUNK = 1 << 20
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before a connection carried any of the request: the server cannot have acted."""
 
 
 def client_options(settings: ClientSettings) -> dict[str, Any]:
@@ -33,7 +37,8 @@ def client_options(settings: ClientSettings) -> dict[str, Any]:
         "base_url": settings.base_url + "/",
         "timeout": httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0)),
         "headers": {"User-Agent": USER_AGENT, "Accept": "application/json"},
-        "follow_redirects": True,
+        # A redirect would carry the Authorization header to wherever it points: never followed.
+        "follow_redirects": False,
     }
 
 
@@ -86,21 +91,75 @@ def translated_transport_errors(request: httpx.Request) -> Iterator[None]:
         yield
     except httpx.TimeoutException as exc:
         raise APITimeoutError(
-            f"{where} timed out: {exc}", method=request.method, url=str(request.url)
+            f"{where} timed out: {exc or type(exc).__name__}",
+            method=request.method,
+            url=str(request.url),
+            sent=not isinstance(exc, NEVER_SENT),
         ) from exc
     except httpx.TransportError as exc:
         raise APIConnectionError(
             f"{where} could not reach the API: {exc or type(exc).__name__}",
             method=request.method,
             url=str(request.url),
+            sent=not isinstance(exc, NEVER_SENT),
         ) from exc
 
 
-def parse_page(call: ApiCall[T], page: dict[str, Any]) -> list[T]:
-    return [call.parse(item) for item in page.get("data") or []]
+def parse_page(call: ApiCall[T], page: Any, response: httpx.Response) -> list[T]:
+    """The items of one list page, each read by the call's parser."""
+    data = page.get("data") if isinstance(page, dict) else None
+    if data is not None and not isinstance(data, list):
+        raise _unreadable(call, response, "a list page whose 'data' is not a list")
+    return [parse_answer(call, item, response) for item in data or []]
+
+
+def decode_json(call: ApiCall[Any], response: httpx.Response) -> Any:
+    """The JSON of a successful answer, or an `InvalidResponseError` naming the request."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise _unreadable(call, response, f"a body that is not JSON ({exc})") from None
+
+
+def parse_answer(call: ApiCall[T], value: Any, response: httpx.Response) -> T:
+    """The call's model of `value`, or an `InvalidResponseError` naming the request."""
+    try:
+        return call.parse(value)
+    except (ValueError, TypeError, KeyError) as exc:  # pydantic's ValidationError is a ValueError
+        raise _unreadable(call, response, f"an object it cannot read: {exc}") from None
+
+
+def check_complete(call: ApiCall[Any], response: httpx.Response, written: int, expected: int | None) -> None:
+    """A downloaded body must be as long as the file it is: a short one is never taken as whole."""
+    if expected is not None and written != expected:
+        raise IncompleteDownloadError(
+            f"{call.describe} delivered {written:,} of the file's {expected:,} bytes",
+            method=call.method,
+            url=str(response.request.url),
+        )
 
 
 def raise_for_error(response: httpx.Response) -> None:
-    """Raise the typed error for a non-success response whose body has been read."""
+    """Raise the typed error for a non-success response whose body has been read.
+
+    Redirects are errors too: following one would send the key to another address.
+    """
     if response.is_error:
         raise error_from_response(response)
+    if response.is_redirect:
+        target = response.headers.get("location", "?")
+        raise InvalidResponseError(
+            f"{response.request.method} {response.request.url.copy_with(query=None)} answered with a "
+            f"redirect to {target}, which is not followed so that the API key does not leave for "
+            "another address; set the connection's host to the final URL",
+            status_code=response.status_code,
+            request_id=response.headers.get("x-request-id"),
+        )
+
+
+def _unreadable(call: ApiCall[Any], response: httpx.Response, what: str) -> InvalidResponseError:
+    return InvalidResponseError(
+        f"{call.describe} answered with {what}",
+        status_code=response.status_code,
+        request_id=response.headers.get("x-request-id"),
+    )

@@ -4,6 +4,9 @@ Written once and handed to tenacity by both the sync and the async transport.
 The server's advice wins: `x-should-retry` decides whether, `retry-after-ms` and
 `Retry-After` (seconds or an HTTP date) decide when, up to a cap; otherwise the wait
 grows exponentially with jitter.
+
+A retry of a create is different: when its answer may have been lost after the server
+acted, `CallAttempts` has the next attempt look for what was made before making it again.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, retry_if_exception, stop_after_attempt
 
-from airflow_openai.client.errors import APIConnectionError, APIStatusError
+from airflow_openai.client.calls import ApiCall
+from airflow_openai.client.errors import AnswerLostError, APIConnectionError, APIStatusError
 
 log = logging.getLogger(__name__)
 
@@ -113,3 +117,57 @@ def _looks_like_date(value: str) -> bool:
         return email.utils.parsedate_tz(value) is not None
     except (TypeError, ValueError):
         return False
+
+
+def answer_may_be_lost(error: BaseException) -> bool:
+    """The request may have reached the server and been acted on, but its answer did not arrive
+    whole: a connection that dropped or timed out once the request was out, or a 5xx.
+
+    A refusal (429, 408, 409, any 4xx) or a connection that was never made is not such a case.
+    """
+    if isinstance(error, APIConnectionError):
+        return error.sent
+    if isinstance(error, APIStatusError):
+        return error.status_code >= 500
+    return False
+
+
+class CallAttempts:
+    """One call's history across its attempts, and so what the next attempt must do first.
+
+    Both transports run this same decision: after an attempt whose answer may have been lost,
+    an idempotent call is simply repeated; a create with a `reconcile` first looks for the
+    object it may have made (and returns it if found); any other create is not repeated.
+    """
+
+    def __init__(self, call: ApiCall[Any]) -> None:
+        self.call = call
+        self.sent_at = time.time()
+        self.lost: BaseException | None = None
+
+    def failed(self, error: BaseException) -> None:
+        """Record a failed attempt; raises `AnswerLostError` when the call must not be sent again."""
+        if self.call.idempotent or not answer_may_be_lost(error):
+            return
+        self.lost = error
+        if self.call.reconcile is None:
+            raise AnswerLostError(
+                f"{self.call.describe} was sent and its answer was lost ({error}); it is not sent again, "
+                "because what it may have created cannot be looked up: check for it before trying again"
+            ) from error
+
+    @property
+    def look_first(self) -> bool:
+        """The next attempt must first look for what an earlier one may have made."""
+        return self.lost is not None and self.call.reconcile is not None
+
+    def found(self, obj: Any) -> Any:
+        what = self.call.reconcile.what if self.call.reconcile is not None else "the object"
+        log.warning(
+            "The answer to %s was lost (%s), but the server had made %s: found %s, not creating another",
+            self.call.describe,
+            self.lost,
+            what,
+            getattr(obj, "id", obj),
+        )
+        return obj

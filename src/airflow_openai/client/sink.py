@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import IO
 
 
@@ -22,9 +24,24 @@ class Sink:
             return
         if self._start is None:
             raise OSError("the download failed part-way into a destination that cannot be rewound")
+        self.discard()
+
+    def discard(self) -> None:
+        """Take back what a failed download wrote, so that nothing short is left looking whole."""
+        if self._start is None or self.written == 0:
+            return
         self.destination.seek(self._start)
         self.destination.truncate()
         self.written = 0
+
+    @contextlib.contextmanager
+    def discarded_on_failure(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(OSError, ValueError):
+                self.discard()
+            raise
 
     def write(self, chunk: bytes) -> None:
         self.destination.write(chunk)

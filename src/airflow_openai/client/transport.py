@@ -8,6 +8,7 @@ parsers. Everything else lives in `exchange`, `calls` and `policy`.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import IO, Any, TypeVar
@@ -15,16 +16,20 @@ from typing import IO, Any, TypeVar
 import httpx
 from tenacity import AsyncRetrying, Retrying
 
-from airflow_openai.client.calls import ApiCall
+from airflow_openai.client.calls import RECONCILE_SCAN, ApiCall
+from airflow_openai.client.errors import NotFoundError, OpenAIError
 from airflow_openai.client.exchange import (
     DOWNLOAD_CHUNK,
     build_request,
+    check_complete,
     client_options,
+    decode_json,
+    parse_answer,
     parse_page,
     raise_for_error,
     translated_transport_errors,
 )
-from airflow_openai.client.policy import RetryPolicy
+from airflow_openai.client.policy import CallAttempts, RetryPolicy
 from airflow_openai.client.settings import ClientSettings
 from airflow_openai.client.sink import Sink
 
@@ -59,35 +64,68 @@ class SyncTransport:
         raise_for_error(response)
         return response
 
-    def _json(self, call: ApiCall[Any]) -> Any:
+    def _page(self, call: ApiCall[T]) -> tuple[Any, list[T]]:
         for attempt in self._retrying(call):
             with attempt:
-                return self._send(call).json()
+                response = self._send(call)
+                page = decode_json(call, response)
+                return page, parse_page(call, page, response)
         raise AssertionError("unreachable")
 
     def request(self, call: ApiCall[T]) -> T:
-        return call.parse(self._json(call))
+        attempts = CallAttempts(call)
+        for attempt in self._retrying(call):
+            with attempt:
+                if attempts.look_first:
+                    found = self._look_up(call, attempts.sent_at)
+                    if found is not None:
+                        return attempts.found(found)
+                try:
+                    response = self._send(call)
+                except OpenAIError as exc:
+                    attempts.failed(exc)
+                    raise
+                return parse_answer(call, decode_json(call, response), response)
+        raise AssertionError("unreachable")
+
+    def _look_up(self, call: ApiCall[T], sent_at: float) -> T | None:
+        reconcile = call.reconcile
+        assert reconcile is not None
+        lookup = reconcile.lookup
+        try:
+            items = self.paginate(lookup) if lookup.paginated else iter([self.request(lookup)])
+            for item in itertools.islice(items, RECONCILE_SCAN):
+                found = reconcile.pick(item, sent_at)
+                if found is not None:
+                    return found
+        except NotFoundError:
+            pass
+        return None
 
     def paginate(self, call: ApiCall[T]) -> Iterator[T]:
         next_call: ApiCall[T] | None = call
         while next_call is not None:
-            page = self._json(next_call)
-            yield from parse_page(next_call, page)
+            page, items = self._page(next_call)
+            yield from items
             next_call = next_call.next_page(page)
 
-    def download(self, call: ApiCall[Any], destination: IO[bytes]) -> int:
+    def download(self, call: ApiCall[Any], destination: IO[bytes], expected_bytes: int | None = None) -> int:
+        """Stream the answer's body into `destination`; with `expected_bytes`, a body of any other
+        length is an `IncompleteDownloadError`, retried from the start like a dropped connection."""
         sink = Sink(destination)
-        for attempt in self._retrying(call):
-            with attempt:
-                sink.restart()
-                response = self._send(call, stream=True)
-                try:
-                    with translated_transport_errors(response.request):
-                        for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
-                            sink.write(chunk)
-                finally:
-                    response.close()
-                return sink.written
+        with sink.discarded_on_failure():
+            for attempt in self._retrying(call):
+                with attempt:
+                    sink.restart()
+                    response = self._send(call, stream=True)
+                    try:
+                        with translated_transport_errors(response.request):
+                            for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                                sink.write(chunk)
+                    finally:
+                        response.close()
+                    check_complete(call, response, sink.written, expected_bytes)
+                    return sink.written
         raise AssertionError("unreachable")
 
     def close(self) -> None:
@@ -168,36 +206,73 @@ class AsyncTransport:
         raise_for_error(response)
         return response
 
-    async def _json(self, call: ApiCall[Any]) -> Any:
+    async def _page(self, call: ApiCall[T]) -> tuple[Any, list[T]]:
         async for attempt in self._retrying(call):
             with attempt:
-                return (await self._send(call)).json()
+                response = await self._send(call)
+                page = decode_json(call, response)
+                return page, parse_page(call, page, response)
         raise AssertionError("unreachable")
 
     async def request(self, call: ApiCall[T]) -> T:
-        return call.parse(await self._json(call))
+        attempts = CallAttempts(call)
+        async for attempt in self._retrying(call):
+            with attempt:
+                if attempts.look_first:
+                    found = await self._look_up(call, attempts.sent_at)
+                    if found is not None:
+                        return attempts.found(found)
+                try:
+                    response = await self._send(call)
+                except OpenAIError as exc:
+                    attempts.failed(exc)
+                    raise
+                return parse_answer(call, decode_json(call, response), response)
+        raise AssertionError("unreachable")
+
+    async def _look_up(self, call: ApiCall[T], sent_at: float) -> T | None:
+        reconcile = call.reconcile
+        assert reconcile is not None
+        lookup = reconcile.lookup
+        try:
+            if not lookup.paginated:
+                return reconcile.pick(await self.request(lookup), sent_at)
+            seen = 0
+            async for item in self.paginate(lookup):
+                found = reconcile.pick(item, sent_at)
+                seen += 1
+                if found is not None or seen >= RECONCILE_SCAN:
+                    return found
+        except NotFoundError:
+            pass
+        return None
 
     async def paginate(self, call: ApiCall[T]) -> AsyncIterator[T]:
         next_call: ApiCall[T] | None = call
         while next_call is not None:
-            page = await self._json(next_call)
-            for item in parse_page(next_call, page):
+            page, items = await self._page(next_call)
+            for item in items:
                 yield item
             next_call = next_call.next_page(page)
 
-    async def download(self, call: ApiCall[Any], destination: IO[bytes]) -> int:
+    async def download(
+        self, call: ApiCall[Any], destination: IO[bytes], expected_bytes: int | None = None
+    ) -> int:
+        """As `SyncTransport.download`."""
         sink = Sink(destination)
-        async for attempt in self._retrying(call):
-            with attempt:
-                sink.restart()
-                response = await self._send(call, stream=True)
-                try:
-                    with translated_transport_errors(response.request):
-                        async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
-                            sink.write(chunk)
-                finally:
-                    await response.aclose()
-                return sink.written
+        with sink.discarded_on_failure():
+            async for attempt in self._retrying(call):
+                with attempt:
+                    sink.restart()
+                    response = await self._send(call, stream=True)
+                    try:
+                        with translated_transport_errors(response.request):
+                            async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
+                                sink.write(chunk)
+                    finally:
+                        await response.aclose()
+                    check_complete(call, response, sink.written, expected_bytes)
+                    return sink.written
         raise AssertionError("unreachable")
 
     async def aclose(self) -> None:

@@ -32,7 +32,7 @@ from airflow_openai.hooks.batch_wait import BatchWaitMixin
 from airflow_openai.hooks.connection import settings_from_connection
 from airflow_openai.models import OpenAIFile
 from airflow_openai.provider import CONN_TYPE
-from airflow_openai.storage import open_binary
+from airflow_openai.storage import open_binary, removed_on_failure
 from airflow_openai.transfers.checks import JSONL_PURPOSES, check_jsonl, check_purpose, check_upload
 from airflow_openai.transfers.part_buffers import PartBuffers
 from airflow_openai.transfers.sources import open_source
@@ -295,9 +295,15 @@ class OpenAIHook(
 
     def download_file(self, file_id: str, destination: PathOrFile) -> int:
         """Stream a file's content to a path, an object storage URI / `ObjectStoragePath`, or a binary
-        file object, in constant memory (missing folders are created); returns the byte count."""
-        with open_binary(destination, "wb", make_local_parents=True) as sink:
-            return self.transport.download(files.download_file(file_id), sink)
+        file object, in constant memory (missing folders are created); returns the byte count.
+
+        The bytes that arrive are checked against the file's size: a body that ends early is
+        downloaded again, and if it cannot be had whole the download fails with
+        `IncompleteDownloadError` and removes what it wrote; a short file is never left looking whole.
+        """
+        expected = self.get_file(file_id).bytes
+        with removed_on_failure(destination), open_binary(destination, "wb", make_local_parents=True) as sink:
+            return self.transport.download(files.download_file(file_id), sink, expected)
 
     async def adownload_file(self, file_id: str, destination: PathOrFile) -> int:
         with open_binary(destination, "wb", make_local_parents=True) as sink:

@@ -129,7 +129,8 @@ def upload_in_parts(
                 futures.append(pool.submit(send, buffer, size))
             part_ids = [future.result() for future in futures]
         _unless_stopped(stop, source, upload.id)
-        done = hook.complete_upload(upload.id, part_ids, md5=digest.hexdigest() if settings.md5 else None)
+        md5 = digest.hexdigest() if settings.md5 else None
+        done = hook.complete_upload(upload.id, part_ids, md5, upload=upload)
     except BaseException:
         _cancel(hook, upload.id)
         raise

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from airflow_openai.client.calls import ApiCall, ListCall, segment
+from typing import Any
+
+from airflow_openai.client.calls import ApiCall, ListCall, Reconcile, segment
 from airflow_openai.models import Batch
 
 
@@ -12,11 +14,29 @@ def create_batch(
     completion_window: str = "24h",
     metadata: dict[str, str] | None = None,
 ) -> ApiCall[Batch]:
-    """Start a batch over an uploaded JSONL file of requests."""
-    body = {"input_file_id": input_file_id, "endpoint": endpoint, "completion_window": completion_window}
+    """Start a batch over an uploaded JSONL file of requests.
+
+    If the answer is lost, the batch is looked for (same input file, endpoint, window and
+    metadata, created since) before another is started: a batch is never paid for twice.
+    """
+    body: dict[str, Any] = {
+        "input_file_id": input_file_id,
+        "endpoint": endpoint,
+        "completion_window": completion_window,
+    }
     if metadata:
         body["metadata"] = metadata
-    return ApiCall("POST", "/batches", Batch.model_validate, json=body)
+
+    def same(batch: Batch) -> bool:
+        return (
+            batch.input_file_id == input_file_id
+            and batch.endpoint == endpoint
+            and batch.completion_window == completion_window
+            and (batch.metadata or {}) == dict(metadata or {})
+        )
+
+    reconcile = Reconcile(list_batches(limit=100), same, what=f"a batch over {input_file_id}")
+    return ApiCall("POST", "/batches", Batch.model_validate, json=body, reconcile=reconcile)
 
 
 def get_batch(batch_id: str) -> ApiCall[Batch]:
@@ -29,5 +49,5 @@ def list_batches(limit: int | None = None, after: str | None = None) -> ListCall
 
 
 def cancel_batch(batch_id: str) -> ApiCall[Batch]:
-    """Ask a batch to stop; it passes through `cancelling` and keeps finished lines."""
-    return ApiCall("POST", f"/batches/{segment(batch_id)}/cancel", Batch.model_validate)
+    """Ask a batch to stop; it passes through `cancelling` and keeps finished lines (asking twice is harmless)."""
+    return ApiCall("POST", f"/batches/{segment(batch_id)}/cancel", Batch.model_validate, repeatable=True)
