@@ -116,17 +116,22 @@ def upload_in_parts(
             while remaining > 0:
                 _unless_stopped(stop, source, upload.id)
                 buffer = buffers.take()
-                if any(f.done() and f.exception() for f in futures):
-                    buffers.give(buffer)
-                    break
-                size = fill(source.stream, memoryview(buffer)[: min(settings.part_size, remaining)])
-                if size == 0:
-                    buffers.give(buffer)
-                    raise OSError(f"{source.filename} ended {remaining} bytes early")
-                if settings.md5:
-                    digest.update(memoryview(buffer)[:size])
+                handed_over = False
+                try:  # a buffer not handed to `send` goes back, or uploads sharing the pool wait forever
+                    if any(f.done() and f.exception() for f in futures):
+                        break
+                    size = fill(source.stream, memoryview(buffer)[: min(settings.part_size, remaining)])
+                    if size == 0:
+                        raise OSError(f"{source.filename} ended {remaining} bytes early")
+                    if settings.md5:
+                        digest.update(memoryview(buffer)[:size])
+                    future = pool.submit(send, buffer, size)
+                    handed_over = True
+                finally:
+                    if not handed_over:
+                        buffers.give(buffer)
+                futures.append(future)
                 remaining -= size
-                futures.append(pool.submit(send, buffer, size))
             part_ids = [future.result() for future in futures]
         _unless_stopped(stop, source, upload.id)
         md5 = digest.hexdigest() if settings.md5 else None
