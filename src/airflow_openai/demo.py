@@ -13,6 +13,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from airflow.models.dagrun import DagRun
+    from airflow.sdk import DAG
+
+    from airflow_openai.operators.batch import OpenAIBatchOperator
 
 
 def main(reviews: int = 1000) -> int:
@@ -34,7 +41,7 @@ def main(reviews: int = 1000) -> int:
         resetdb()
         from airflow_openai.example_dags.example_openai_batch import dag
 
-        summarise = dag.get_task("summarise")
+        summarise = cast("OpenAIBatchOperator", dag.get_task("summarise"))
         summarise.deferrable = True
         summarise.output_path = str(home / "results" / "reviews.jsonl")
         _serialize(dag)
@@ -44,7 +51,7 @@ def main(reviews: int = 1000) -> int:
         return _summary(dag_run, summarise.output_path, elapsed)
 
 
-def _serialize(dag: object) -> None:
+def _serialize(dag: DAG) -> None:
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.dag_processing.collection import update_dag_parsing_results_in_db
     from airflow.serialization.serialized_objects import LazyDeserializedDAG
@@ -57,7 +64,7 @@ def _serialize(dag: object) -> None:
         )
 
 
-def _summary(dag_run: object, output_path: str, elapsed: float) -> int:
+def _summary(dag_run: DagRun, output_path: str, elapsed: float) -> int:
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 

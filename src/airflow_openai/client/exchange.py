@@ -78,7 +78,7 @@ def build_request(
         params=call.query(),
         json=call.json if files is None else None,
         data=dict(call.form) if call.form else None,
-        files=files,
+        files=files,  # type: ignore[arg-type]  # httpx types file bodies as typing.IO; a Window is an io.RawIOBase
         headers=credential_headers(settings, call),
     )
 

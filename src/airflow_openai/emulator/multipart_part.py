@@ -30,7 +30,7 @@ async def receive_single_field(request: Any, target: Path, limit: int) -> int:
     if not match:
         raise bad_request("the body must be multipart/form-data with a 'data' field", param="data")
     closing = f"\r\n--{match.group(1)}--".encode()
-    head = b""
+    head: bytes | None = b""
     written = 0
     pending: list[bytes] = []
     pending_size = 0

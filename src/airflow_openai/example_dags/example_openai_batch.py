@@ -58,7 +58,7 @@ with DAG(
     def report(manifest: dict) -> dict:
         """Read the joined results back: each row has the prompt, the parsed answer and the usage."""
         sentiments: dict[str, int] = {}
-        examples = []
+        examples: list[dict[str, object]] = []
         with open(manifest["output_path"]) as results:
             for line in results:
                 row = json.loads(line)

@@ -81,7 +81,7 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
         settings = UploadSettings(part_size=self.part_size, concurrency=self.concurrency, md5=self.md5)
         buffers = PartBuffers(self.concurrency, self.part_size)  # shared: memory does not grow with files
         self._stop = threading.Event()
-        failures: dict[str, BaseException] = {}
+        failures: dict[str, BaseException | None] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.file_concurrency)) as pool:
             running = {
                 pool.submit(
@@ -182,14 +182,15 @@ class OpenAIDeleteFilesOperator(OpenAIBaseOperator):
     """
 
     template_fields: Sequence[str] = ("file_ids", "purpose", "older_than", "created_before")
+    dry_run: bool  # type: ignore[assignment]  # shadows BaseOperator.dry_run(), which Airflow 3 never calls
 
     def __init__(
         self,
         *,
         file_ids: str | list[str] | None = None,
         purpose: str | None = None,
-        older_than: float | None = None,
-        created_before: float | None = None,
+        older_than: float | str | None = None,
+        created_before: float | str | None = None,
         dry_run: bool = False,
         **kwargs: Any,
     ) -> None:

@@ -35,7 +35,9 @@ def create_batch(
             and (batch.metadata or {}) == dict(metadata or {})
         )
 
-    reconcile = Reconcile(list_batches(limit=100), same, what=f"a batch over {input_file_id}")
+    reconcile: Reconcile[Batch] = Reconcile(
+        list_batches(limit=100), same, what=f"a batch over {input_file_id}"
+    )
     return ApiCall("POST", "/batches", Batch.model_validate, json=body, reconcile=reconcile)
 
 
