@@ -128,6 +128,7 @@ def test_download_streams_chunks_into_the_destination(server, tmp_path):
         Reply(500, error_body("flaky")),
         Reply(200, chunks=chunks, headers={"content-type": "application/octet-stream"}),
     )
+    server.queue("GET", "/v1/files/file-out", Reply(200, _file_object("file-out", 3_000_000)))
     target = tmp_path / "out.jsonl"
 
     written = hook_for(server.base_url).download_file("file-out", target)
@@ -138,6 +139,7 @@ def test_download_streams_chunks_into_the_destination(server, tmp_path):
 
 async def test_async_download_to_a_file_object(server):
     server.queue("GET", "/v1/files/file-out/content", Reply(200, chunks=[b"a" * 1000, b"b" * 1000]))
+    server.queue("GET", "/v1/files/file-out", Reply(200, _file_object("file-out", 2000)))
     sink = io.BytesIO()
     hook = hook_for(server.base_url)
     async with hook:
@@ -185,3 +187,16 @@ def test_upload_parts_are_multipart_data_fields(server):
     (seen,) = server.seen
     assert seen.headers["content-type"].startswith("multipart/form-data")
     assert b'name="data"' in seen.body and b"\x00\x01" * 1000 in seen.body
+
+
+def _file_object(file_id: str, size: int) -> dict:
+    """The file a download is checked against: the bytes it must deliver."""
+    return {
+        "id": file_id,
+        "object": "file",
+        "bytes": size,
+        "created_at": 1,
+        "filename": "out.jsonl",
+        "purpose": "batch_output",
+        "status": "processed",
+    }

@@ -155,7 +155,9 @@ class Gate:
             )
         return key
 
-    async def _admit(self, method: str, path: str, key: str, send: Any) -> tuple[dict[str, str], Fault | None]:
+    async def _admit(
+        self, method: str, path: str, key: str, send: Any
+    ) -> tuple[dict[str, str], Fault | None]:
         """Rate limit and faults that strike before the service acts; returns headers to add and a
         fault that strikes after it has acted (or None)."""
         allowed, limit_headers = self.state.faults.rate_limit(key)

@@ -19,9 +19,7 @@ def create_file(file: IO[bytes], purpose: str, filename: str) -> ApiCall[OpenAIF
 
     def same(found: OpenAIFile) -> bool:
         return (
-            found.filename == filename
-            and found.purpose == purpose
-            and (size is None or found.bytes == size)
+            found.filename == filename and found.purpose == purpose and (size is None or found.bytes == size)
         )
 
     reconcile = Reconcile(list_files(purpose, limit=100, order="desc"), same, what=f"file {filename!r}")

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_openai.client.calls import ApiCall, ListCall, segment
+from airflow_openai.client.calls import ApiCall, ListCall, Reconcile, segment
 from airflow_openai.models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
 
 
 def create_fine_tuning_job(model: str, training_file: str, **options: Any) -> ApiCall[FineTuningJob]:
-    """Start a job; `options` are the spec's other fields (validation_file, suffix, seed, hyperparameters...)."""
+    """Start a job; `options` are the spec's other fields (validation_file, suffix, seed, hyperparameters...).
+
+    If the answer is lost, the job is looked for (same base model, training and validation
+    files, created since) before another one, paid for again, is started.
+    """
     body = {
         "model": model,
         "training_file": training_file,
         **{k: v for k, v in options.items() if v is not None},
     }
-    return ApiCall("POST", "/fine_tuning/jobs", FineTuningJob.model_validate, json=body)
+
+    def same(job: FineTuningJob) -> bool:
+        return (
+            job.training_file == training_file
+            and job.validation_file == body.get("validation_file")
+            and model in (job.model, getattr(job, "base_model", None))
+            and (getattr(job, "metadata", None) or {}) == (body.get("metadata") or {})
+        )
+
+    reconcile = Reconcile(list_fine_tuning_jobs(limit=100), same, what=f"a job on {training_file}")
+    return ApiCall("POST", "/fine_tuning/jobs", FineTuningJob.model_validate, json=body, reconcile=reconcile)
 
 
 def get_fine_tuning_job(fine_tuning_job_id: str) -> ApiCall[FineTuningJob]:
@@ -28,9 +42,8 @@ def list_fine_tuning_jobs(limit: int | None = None, after: str | None = None) ->
 
 
 def cancel_fine_tuning_job(fine_tuning_job_id: str) -> ApiCall[FineTuningJob]:
-    return ApiCall(
-        "POST", f"/fine_tuning/jobs/{segment(fine_tuning_job_id)}/cancel", FineTuningJob.model_validate
-    )
+    path = f"/fine_tuning/jobs/{segment(fine_tuning_job_id)}/cancel"
+    return ApiCall("POST", path, FineTuningJob.model_validate, repeatable=True)
 
 
 def list_fine_tuning_events(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_openai.client.calls import ApiCall, ListCall, segment
+from airflow_openai.client.calls import ApiCall, ListCall, Reconcile, segment
 from airflow_openai.models import (
     AuditLog,
     DeletedObject,
@@ -54,9 +54,10 @@ def list_invites(limit: int | None = None, after: str | None = None) -> ListCall
 
 
 def create_invite(email: str, role: str) -> ApiCall[Invite]:
-    return ApiCall(
-        "POST", "/organization/invites", Invite.model_validate, json={"email": email, "role": role}
-    )
+    """Invite someone; a lost answer is reconciled by finding the invite to that address."""
+    reconcile = Reconcile(list_invites(), lambda invite: invite.email == email, what=f"an invite to {email}")
+    body = {"email": email, "role": role}
+    return ApiCall("POST", "/organization/invites", Invite.model_validate, json=body, reconcile=reconcile)
 
 
 def get_invite(invite_id: str) -> ApiCall[Invite]:
@@ -77,9 +78,8 @@ def get_user(user_id: str) -> ApiCall[User]:
 
 
 def update_user(user_id: str, role: str) -> ApiCall[User]:
-    return ApiCall(
-        "POST", f"/organization/users/{segment(user_id)}", User.model_validate, json={"role": role}
-    )
+    path = f"/organization/users/{segment(user_id)}"
+    return ApiCall("POST", path, User.model_validate, json={"role": role}, repeatable=True)
 
 
 def delete_user(user_id: str) -> ApiCall[DeletedObject]:
@@ -95,7 +95,11 @@ def list_projects(
 
 
 def create_project(name: str) -> ApiCall[Project]:
-    return ApiCall("POST", "/organization/projects", Project.model_validate, json={"name": name})
+    """Create a project; a lost answer is reconciled by finding an active project of that name made since."""
+    reconcile = Reconcile(list_projects(), lambda project: project.name == name, what=f"project {name!r}")
+    return ApiCall(
+        "POST", "/organization/projects", Project.model_validate, json={"name": name}, reconcile=reconcile
+    )
 
 
 def get_project(project_id: str) -> ApiCall[Project]:
@@ -103,11 +107,11 @@ def get_project(project_id: str) -> ApiCall[Project]:
 
 
 def update_project(project_id: str, name: str) -> ApiCall[Project]:
-    return ApiCall("POST", _project(project_id), Project.model_validate, json={"name": name})
+    return ApiCall("POST", _project(project_id), Project.model_validate, json={"name": name}, repeatable=True)
 
 
 def archive_project(project_id: str) -> ApiCall[Project]:
-    return ApiCall("POST", f"{_project(project_id)}/archive", Project.model_validate)
+    return ApiCall("POST", f"{_project(project_id)}/archive", Project.model_validate, repeatable=True)
 
 
 def list_project_users(
@@ -119,7 +123,9 @@ def list_project_users(
 
 def create_project_user(project_id: str, user_id: str, role: str) -> ApiCall[ProjectUser]:
     body = {"user_id": user_id, "role": role}
-    return ApiCall("POST", f"{_project(project_id)}/users", ProjectUser.model_validate, json=body)
+    added = Reconcile(get_project_user(project_id, user_id), lambda _: True, what=f"member {user_id}")
+    path = f"{_project(project_id)}/users"
+    return ApiCall("POST", path, ProjectUser.model_validate, json=body, reconcile=added)
 
 
 def get_project_user(project_id: str, user_id: str) -> ApiCall[ProjectUser]:
@@ -128,7 +134,7 @@ def get_project_user(project_id: str, user_id: str) -> ApiCall[ProjectUser]:
 
 def update_project_user(project_id: str, user_id: str, role: str) -> ApiCall[ProjectUser]:
     path = f"{_project(project_id)}/users/{segment(user_id)}"
-    return ApiCall("POST", path, ProjectUser.model_validate, json={"role": role})
+    return ApiCall("POST", path, ProjectUser.model_validate, json={"role": role}, repeatable=True)
 
 
 def delete_project_user(project_id: str, user_id: str) -> ApiCall[DeletedObject]:
@@ -146,7 +152,11 @@ def list_project_service_accounts(
 def create_project_service_account(
     project_id: str, name: str
 ) -> ApiCall[ProjectServiceAccountCreateResponse]:
-    """Create a service account; the answer holds its API key, shown this once."""
+    """Create a service account; the answer holds its API key, shown this once.
+
+    So a lost answer cannot be reconciled (the account could be found, its key never again):
+    it raises `AnswerLostError` instead of making a second account.
+    """
     path = f"{_project(project_id)}/service_accounts"
     return ApiCall("POST", path, ProjectServiceAccountCreateResponse.model_validate, json={"name": name})
 

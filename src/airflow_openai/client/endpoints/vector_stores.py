@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_openai.client.calls import ApiCall, ListCall, segment
+from airflow_openai.client.calls import ApiCall, ListCall, Reconcile, segment
 from airflow_openai.models import (
     DeletedObject,
     VectorStoreFileBatchObject,
@@ -26,13 +26,23 @@ def _listing(
 def create_vector_store(
     name: str | None = None, file_ids: list[str] | None = None, **options: Any
 ) -> ApiCall[VectorStoreObject]:
-    """Create a store; `options` are the spec's other fields (expires_after, chunking_strategy, metadata)."""
+    """Create a store; `options` are the spec's other fields (expires_after, chunking_strategy, metadata).
+
+    If the answer is lost, the store is looked for (same name and metadata, created since)
+    before a second one is made.
+    """
     body = {"name": name, "file_ids": file_ids, **options}
+
+    def same(store: VectorStoreObject) -> bool:
+        return store.name == name and (store.metadata or {}) == (options.get("metadata") or {})
+
+    reconcile = Reconcile(list_vector_stores(limit=100, order="desc"), same, what=f"vector store {name!r}")
     return ApiCall(
         "POST",
         "/vector_stores",
         VectorStoreObject.model_validate,
         json={k: v for k, v in body.items() if v is not None},
+        reconcile=reconcile,
     )
 
 
@@ -41,7 +51,9 @@ def get_vector_store(vector_store_id: str) -> ApiCall[VectorStoreObject]:
 
 
 def update_vector_store(vector_store_id: str, **changes: Any) -> ApiCall[VectorStoreObject]:
-    return ApiCall("POST", _store(vector_store_id), VectorStoreObject.model_validate, json=changes)
+    return ApiCall(
+        "POST", _store(vector_store_id), VectorStoreObject.model_validate, json=changes, repeatable=True
+    )
 
 
 def list_vector_stores(
@@ -58,12 +70,13 @@ def delete_vector_store(vector_store_id: str) -> ApiCall[DeletedObject]:
 def create_vector_store_file(
     vector_store_id: str, file_id: str, chunking_strategy: dict[str, Any] | None = None
 ) -> ApiCall[VectorStoreFileObject]:
+    """Attach a file; a lost answer is reconciled by reading the store's file of that id."""
     body: dict[str, Any] = {"file_id": file_id}
     if chunking_strategy:
         body["chunking_strategy"] = chunking_strategy
-    return ApiCall(
-        "POST", f"{_store(vector_store_id)}/files", VectorStoreFileObject.model_validate, json=body
-    )
+    attached = Reconcile(get_vector_store_file(vector_store_id, file_id), lambda _: True, what=file_id)
+    path = f"{_store(vector_store_id)}/files"
+    return ApiCall("POST", path, VectorStoreFileObject.model_validate, json=body, reconcile=attached)
 
 
 def get_vector_store_file(vector_store_id: str, file_id: str) -> ApiCall[VectorStoreFileObject]:
@@ -97,7 +110,9 @@ def create_vector_store_file_batch(
     if chunking_strategy:
         body["chunking_strategy"] = chunking_strategy
     path = f"{_store(vector_store_id)}/file_batches"
-    return ApiCall("POST", path, VectorStoreFileBatchObject.model_validate, json=body)
+    # Sent again when its answer is lost: file batches cannot be listed, and a store holds each
+    # file once whichever batch attached it, so a second batch of the same files adds nothing.
+    return ApiCall("POST", path, VectorStoreFileBatchObject.model_validate, json=body, repeatable=True)
 
 
 def get_vector_store_file_batch(vector_store_id: str, batch_id: str) -> ApiCall[VectorStoreFileBatchObject]:
@@ -109,7 +124,7 @@ def cancel_vector_store_file_batch(
     vector_store_id: str, batch_id: str
 ) -> ApiCall[VectorStoreFileBatchObject]:
     path = f"{_store(vector_store_id)}/file_batches/{segment(batch_id)}/cancel"
-    return ApiCall("POST", path, VectorStoreFileBatchObject.model_validate)
+    return ApiCall("POST", path, VectorStoreFileBatchObject.model_validate, repeatable=True)
 
 
 def list_vector_store_file_batch_files(
