@@ -168,7 +168,7 @@ def test_mypy_sees_each_methods_parameters_and_result(tmp_path):
     assert [_short(kind) for kind in revealed] == [_short(kind) for kind in EXPECTED], stdout
     errors = [line for line in stdout.splitlines() if ": error:" in line]
     assert len(errors) == 1, stdout
-    assert f"{snippet}:17: error:" in errors[0], errors[0]
+    assert f"{snippet.name}:17: error:" in errors[0], errors[0]
     assert 'incompatible type "int"; expected "str"' in errors[0], errors[0]
 
 
