@@ -22,7 +22,9 @@ def create_file(file: IO[bytes], purpose: str, filename: str) -> ApiCall[OpenAIF
             found.filename == filename and found.purpose == purpose and (size is None or found.bytes == size)
         )
 
-    reconcile = Reconcile(list_files(purpose, limit=100, order="desc"), same, what=f"file {filename!r}")
+    reconcile: Reconcile[OpenAIFile] = Reconcile(
+        list_files(purpose, limit=100, order="desc"), same, what=f"file {filename!r}"
+    )
     return ApiCall(
         "POST",
         "/files",

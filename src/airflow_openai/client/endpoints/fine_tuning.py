@@ -28,7 +28,9 @@ def create_fine_tuning_job(model: str, training_file: str, **options: Any) -> Ap
             and (getattr(job, "metadata", None) or {}) == (body.get("metadata") or {})
         )
 
-    reconcile = Reconcile(list_fine_tuning_jobs(limit=100), same, what=f"a job on {training_file}")
+    reconcile: Reconcile[FineTuningJob] = Reconcile(
+        list_fine_tuning_jobs(limit=100), same, what=f"a job on {training_file}"
+    )
     return ApiCall("POST", "/fine_tuning/jobs", FineTuningJob.model_validate, json=body, reconcile=reconcile)
 
 

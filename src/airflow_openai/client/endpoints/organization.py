@@ -55,7 +55,9 @@ def list_invites(limit: int | None = None, after: str | None = None) -> ListCall
 
 def create_invite(email: str, role: str) -> ApiCall[Invite]:
     """Invite someone; a lost answer is reconciled by finding the invite to that address."""
-    reconcile = Reconcile(list_invites(), lambda invite: invite.email == email, what=f"an invite to {email}")
+    reconcile: Reconcile[Invite] = Reconcile(
+        list_invites(), lambda invite: invite.email == email, what=f"an invite to {email}"
+    )
     body = {"email": email, "role": role}
     return ApiCall("POST", "/organization/invites", Invite.model_validate, json=body, reconcile=reconcile)
 
@@ -96,7 +98,9 @@ def list_projects(
 
 def create_project(name: str) -> ApiCall[Project]:
     """Create a project; a lost answer is reconciled by finding an active project of that name made since."""
-    reconcile = Reconcile(list_projects(), lambda project: project.name == name, what=f"project {name!r}")
+    reconcile: Reconcile[Project] = Reconcile(
+        list_projects(), lambda project: project.name == name, what=f"project {name!r}"
+    )
     return ApiCall(
         "POST", "/organization/projects", Project.model_validate, json={"name": name}, reconcile=reconcile
     )
@@ -123,7 +127,9 @@ def list_project_users(
 
 def create_project_user(project_id: str, user_id: str, role: str) -> ApiCall[ProjectUser]:
     body = {"user_id": user_id, "role": role}
-    added = Reconcile(get_project_user(project_id, user_id), lambda _: True, what=f"member {user_id}")
+    added: Reconcile[ProjectUser] = Reconcile(
+        get_project_user(project_id, user_id), lambda _: True, what=f"member {user_id}"
+    )
     path = f"{_project(project_id)}/users"
     return ApiCall("POST", path, ProjectUser.model_validate, json=body, reconcile=added)
 

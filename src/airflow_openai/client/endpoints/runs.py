@@ -20,7 +20,7 @@ def create_run(thread_id: str, assistant_id: str, **options: Any) -> ApiCall[Run
     """
     body = {"assistant_id": assistant_id, **{k: v for k, v in options.items() if v is not None}}
     lookup = list_runs(thread_id, limit=20, order="desc")
-    reconcile = Reconcile(
+    reconcile: Reconcile[RunObject] = Reconcile(
         lookup, lambda run: run.assistant_id == assistant_id, what=f"a run of {assistant_id}"
     )
     return ApiCall("POST", _runs(thread_id), RunObject.model_validate, json=body, reconcile=reconcile)

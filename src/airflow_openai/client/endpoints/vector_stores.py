@@ -36,7 +36,9 @@ def create_vector_store(
     def same(store: VectorStoreObject) -> bool:
         return store.name == name and (store.metadata or {}) == (options.get("metadata") or {})
 
-    reconcile = Reconcile(list_vector_stores(limit=100, order="desc"), same, what=f"vector store {name!r}")
+    reconcile: Reconcile[VectorStoreObject] = Reconcile(
+        list_vector_stores(limit=100, order="desc"), same, what=f"vector store {name!r}"
+    )
     return ApiCall(
         "POST",
         "/vector_stores",
@@ -74,7 +76,9 @@ def create_vector_store_file(
     body: dict[str, Any] = {"file_id": file_id}
     if chunking_strategy:
         body["chunking_strategy"] = chunking_strategy
-    attached = Reconcile(get_vector_store_file(vector_store_id, file_id), lambda _: True, what=file_id)
+    attached: Reconcile[VectorStoreFileObject] = Reconcile(
+        get_vector_store_file(vector_store_id, file_id), lambda _: True, what=file_id
+    )
     path = f"{_store(vector_store_id)}/files"
     return ApiCall("POST", path, VectorStoreFileObject.model_validate, json=body, reconcile=attached)
 
