@@ -3,11 +3,13 @@
 Each chunk is a JSONL file on local disk with its request count and a fingerprint of
 its exact bytes; the fingerprint is what lets a retried task recognise its own batch.
 The original input of every line is kept in a small SQLite index beside the chunks,
-for joining results back without holding the inputs in memory.
+with the chunk it went into, for joining results back and for knowing which requests
+each batch was given, without holding the inputs in memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -20,7 +22,6 @@ MAX_REQUESTS_PER_BATCH = 50_000
 MAX_BYTES_PER_BATCH = 100 * 1024 * 1024
 MAX_EMBEDDING_INPUTS_PER_BATCH = 50_000
 LOOKUP_GROUP = 900
-INSERT_GROUP = 5000
 
 
 @dataclass
@@ -52,7 +53,7 @@ class PreparedInput:
         """The original inputs of these custom_ids, as JSON text (only these rows are read)."""
         wanted = list(custom_ids)
         found: dict[str, str] = {}
-        with sqlite3.connect(self.index_path) as db:
+        with contextlib.closing(sqlite3.connect(self.index_path)) as db:
             for start in range(0, len(wanted), LOOKUP_GROUP):
                 group = wanted[start : start + LOOKUP_GROUP]
                 marks = ",".join("?" * len(group))
@@ -60,6 +61,13 @@ class PreparedInput:
                     db.execute(f"SELECT custom_id, source FROM inputs WHERE custom_id IN ({marks})", group)
                 )
         return found
+
+    def custom_ids(self, chunk: int) -> Iterator[str]:
+        """The custom_ids of one chunk, read from the index as they are consumed."""
+        with contextlib.closing(sqlite3.connect(self.index_path)) as db:
+            yield from (
+                row[0] for row in db.execute("SELECT custom_id FROM inputs WHERE chunk = ?", (chunk,))
+            )
 
     def requests_for(self, custom_ids: set[str]) -> Iterator[dict[str, Any]]:
         """The request lines of these custom_ids, read back from the chunk files."""
@@ -77,11 +85,10 @@ def prepare(lines: Iterable[tuple[dict[str, Any], Any]], workdir: Path, endpoint
     index_path = workdir / "inputs.sqlite3"
     index_path.unlink(missing_ok=True)
     db = sqlite3.connect(index_path)
-    db.execute("CREATE TABLE inputs (custom_id TEXT PRIMARY KEY, source TEXT)")
+    db.execute("CREATE TABLE inputs (custom_id TEXT PRIMARY KEY, source TEXT, chunk INTEGER)")
     chunks: list[Chunk] = []
     current: Chunk | None = None
     sink = None
-    pending: list[tuple[str, str]] = []
     try:
         for request, source in lines:
             encoded = (json.dumps(request, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
@@ -99,9 +106,10 @@ def prepare(lines: Iterable[tuple[dict[str, Any], Any]], workdir: Path, endpoint
             current.bytes += len(encoded)
             current.embedding_inputs += inputs
             db.execute(
-                "INSERT INTO inputs VALUES (?, ?)", (request["custom_id"], json.dumps(source, default=str))
+                "INSERT INTO inputs VALUES (?, ?, ?)",
+                (request["custom_id"], json.dumps(source, default=str), current.index),
             )
-        db.executemany("INSERT INTO inputs VALUES (?, ?)", pending)
+        db.execute("CREATE INDEX inputs_by_chunk ON inputs (chunk)")
     finally:
         if sink is not None:
             sink.close()

@@ -7,7 +7,6 @@ and inputs are looked up in the chunk index rather than loaded.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from airflow_openai.batch.structured import StructuredOutput
 RETRYABLE_LINE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 RETRYABLE_LINE_CODES = frozenset({"batch_expired", "rate_limit_exceeded", "server_error"})
 JOIN_GROUP = 2000
+MISSING_RESULT = "missing_result"
 
 
 @dataclass
@@ -32,6 +32,14 @@ class ResultTally:
         default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
     )
     failures: dict[str, int] = field(default_factory=dict)
+
+    def count(self, row: dict[str, Any]) -> None:
+        if row["status"] == "succeeded":
+            self.succeeded += 1
+        else:
+            self.failed += 1
+            reason = str(row["error"].get("code") or "unknown")
+            self.failures[reason] = self.failures.get(reason, 0) + 1
 
     @property
     def total(self) -> int:
@@ -82,13 +90,20 @@ def result_rows(
                 row["status_code"] = status
             if status in RETRYABLE_LINE_STATUSES or error.get("code") in RETRYABLE_LINE_CODES:
                 tally.retryable.add(line["custom_id"])
-        if row["status"] == "succeeded":
-            tally.succeeded += 1
-        else:
-            tally.failed += 1
-            reason = str(row["error"].get("code") or "unknown")
-            tally.failures[reason] = tally.failures.get(reason, 0) + 1
+        tally.count(row)
         yield row
+
+
+def missing_row(custom_id: str, batch_id: str, why: str, tally: ResultTally) -> dict[str, Any]:
+    """The row of a request its batch returned no result for: failed, and counted as such."""
+    row = {
+        "custom_id": custom_id,
+        "batch_id": batch_id,
+        "status": "failed",
+        "error": {"code": MISSING_RESULT, "message": why},
+    }
+    tally.count(row)
+    return row
 
 
 def _content(body: dict[str, Any]) -> str | None:
@@ -134,14 +149,38 @@ def write_joined(rows: Iterator[dict[str, Any]], prepared: PreparedInput, sink: 
         flush()
 
 
-def download_lines(
-    download: Callable[[str, IO[bytes]], int], file_id: str | None, workdir: Path
-) -> Iterator[dict[str, Any]]:
-    """Stream a result file to local disk, then read it line by line."""
-    if not file_id:
-        return iter(())
-    with tempfile.NamedTemporaryFile(
-        dir=workdir, prefix=f"{file_id}-", suffix=".jsonl", delete=False
-    ) as local:
-        download(file_id, local)
-    return read_jsonl(Path(local.name))
+class ResultFiles:
+    """Result files on local disk under `workdir`: each downloaded once per attempt, whoever asks.
+
+    `again=True` fetches a file a second time (once per attempt, however often it is asked),
+    for when it came back shorter than its batch promised. A download that fails half-way
+    leaves nothing behind that could be taken for the file.
+    """
+
+    def __init__(self, download: Callable[[str, IO[bytes]], int], workdir: Path) -> None:
+        self._download = download
+        self._dir = workdir / "results"
+
+    def path(self, file_id: str, again: bool = False) -> Path:
+        local = self._dir / f"{file_id}.jsonl"
+        fetched_again = self._dir / f"{file_id}.again"
+        if local.exists() and not (again and not fetched_again.exists()):
+            return local
+        self._dir.mkdir(parents=True, exist_ok=True)
+        partial = self._dir / f"{file_id}.partial"
+        with partial.open("wb") as sink:
+            self._download(file_id, sink)
+        partial.replace(local)
+        if again:
+            fetched_again.touch()
+        return local
+
+    def fetched_again(self, file_id: str) -> bool:
+        """This file has already been downloaded a second time in this attempt."""
+        return (self._dir / f"{file_id}.again").exists()
+
+
+def count_lines(path: Path) -> int:
+    """Non-blank lines in a local JSONL file, without decoding them."""
+    with path.open("rb") as source:
+        return sum(1 for raw in source if raw.strip())

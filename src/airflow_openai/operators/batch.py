@@ -276,7 +276,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         job = self._job(context)
         assert self._workdir is not None
         if len(rounds) == 1 and self.resubmit_failed:
-            retry = job.retryable(rounds[0], self._workdir)
+            retry = job.retryable(rounds[0], prepared, self._workdir)
             if retry:
                 from airflow_openai.batch.chunks import prepare
 
