@@ -16,7 +16,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_openai.links import BATCH_IDS_XCOM_KEY, OpenAIBatchLink
 from airflow_openai.operators.base import OpenAIBaseOperator
-from airflow_openai.storage import open_binary
+from airflow_openai.storage import open_binary, removed_on_failure
 
 STATE_KEY = "openai_batches"
 
@@ -33,8 +33,11 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
     Results are joined to their inputs by ``custom_id`` and written as JSONL to
     ``output_path`` (local or object storage), one row per request: ``custom_id``,
     ``input``, ``status`` (``succeeded``/``failed``), ``content``, ``parsed`` (with
-    ``response_format``), ``response`` or ``error``. The task returns a small manifest:
-    batch ids, counts, token usage and the output path.
+    ``response_format``), ``response`` or ``error``. Every request submitted gets exactly one
+    row: one its batch returned no result for (checked against the batch's
+    ``request_counts``) is a failed row with error code ``missing_result``. The task returns a
+    small manifest: batch ids, counts (``total`` is the requests submitted), token usage and
+    the output path. Local scratch files are removed however the task ends.
 
     A retried task never pays twice: the batch ids are kept in the task state store and
     every batch is tagged with the task's identity and an input fingerprint, so a retry
@@ -139,12 +142,17 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
     # -- the run -------------------------------------------------------------------------------------
 
     def execute(self, context: Any) -> Any:
-        prepared = self._prepared(context)
-        self.log.info("Prepared %d requests in %d batch input file(s)", prepared.total, len(prepared.chunks))
-        batch_ids = self._submit(context, prepared, round=0)
-        if not self.wait_for_completion:
-            return {"batch_ids": batch_ids, "requests": prepared.total}
-        return self._wait(context, [batch_ids], started_at=time.time())
+        try:
+            prepared = self._prepared(context)
+            self.log.info(
+                "Prepared %d requests in %d batch input file(s)", prepared.total, len(prepared.chunks)
+            )
+            batch_ids = self._submit(context, prepared, round=0)
+            if not self.wait_for_completion:
+                return {"batch_ids": batch_ids, "requests": prepared.total}
+            return self._wait(context, [batch_ids], started_at=time.time())
+        finally:
+            self._drop_workdir()
 
     def execute_complete(
         self, context: Any, event: dict[str, Any], rounds: list[list[str]] | None = None
@@ -159,7 +167,10 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             raise AirflowException(
                 f"OpenAI batch wait ended with {event['status']}: {event['message']} ({event['statuses']})"
             )
-        return self._collect(context, rounds)
+        try:
+            return self._collect(context, rounds)
+        finally:
+            self._drop_workdir()
 
     def on_kill(self) -> None:
         if self.cancel_on_kill:
@@ -216,9 +227,18 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         try:
             self._prepared_input = prepare(self._lines(), self._workdir, self.endpoint)
         except InvalidBatchInput as exc:
-            shutil.rmtree(self._workdir, ignore_errors=True)
             raise AirflowFailException(f"Invalid batch input, nothing was submitted: {exc}") from None
         return self._prepared_input
+
+    def _drop_workdir(self) -> None:
+        """Remove the chunk files, the input index and downloaded results, however the run ends.
+
+        Deferring ends this process too: the work directory is built again on resume.
+        """
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+        self._workdir = None
+        self._prepared_input = None
 
     def _submit(self, context: Any, prepared: Any, round: int) -> list[str]:
         store = context.get("task_state_store")
@@ -288,9 +308,8 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
                 batch_ids = self._submit(context, retry_input, round=1)
                 return self._wait(context, [*rounds, batch_ids], started_at=time.time())
         output = self._output_path(context)
-        with open_binary(output, "wb", make_local_parents=True) as sink:
-            tally = job.write(rounds, prepared, self._workdir, sink)
-        shutil.rmtree(self._workdir, ignore_errors=True)
+        with removed_on_failure(output), open_binary(output, "wb", make_local_parents=True) as sink:
+            tally = job.write(rounds, prepared, self._workdir, sink)  # all rows, or no file at all
         all_ids = [batch_id for ids in rounds for batch_id in ids]
         self.log.info(
             "Results: %d succeeded, %d failed of %d; %d tokens; written to %s",
