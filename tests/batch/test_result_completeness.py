@@ -142,3 +142,25 @@ def test_each_result_file_is_downloaded_once_for_the_retry_check_and_the_rows(em
     assert len(rows) == 9 and tally.succeeded == 6 and tally.failed == 3
     assert batch.output_file_id and batch.error_file_id
     assert emu.requests("/v1/files/*/content", method="GET") == 2, "one download per result file"
+
+
+def test_a_resubmission_that_answers_only_some_lines_keeps_the_first_answer_of_the_rest(
+    emu, emu_hook, job, tmp_path, caplog
+):
+    prepared = _prepared(tmp_path, 10)
+    (first_id,) = job.submit(prepared, round=0).batch_ids.values()
+    emu.force_batch(first_id, "expired")  # nothing ran: every line is reported batch_expired
+    resubmitted = job.retryable([first_id], prepared, tmp_path / "work")
+    (chunk,) = prepared.chunks
+    retry = _completed_batch(emu, emu_hook, chunk.path.read_bytes().splitlines(keepends=True)[:6])
+
+    with caplog.at_level(logging.WARNING, logger="airflow_openai.batch.pipeline"):
+        tally, rows = _write(job, [[first_id], [retry.id]], prepared, tmp_path)
+
+    assert resubmitted == {f"prompt-{n}" for n in range(10)}
+    assert sorted(row["custom_id"] for row in rows) == sorted(f"prompt-{n}" for n in range(10))
+    by_id = {row["custom_id"]: row for row in rows}
+    assert {by_id[f"prompt-{n}"]["batch_id"] for n in range(6)} == {retry.id}
+    assert {by_id[f"prompt-{n}"]["error"]["code"] for n in range(6, 10)} == {"batch_expired"}
+    assert tally.total == 10 and tally.succeeded == 6 and tally.failures == {"batch_expired": 4}
+    assert "4 resubmitted requests have no result in the resubmission" in caplog.text

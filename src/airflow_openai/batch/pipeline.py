@@ -119,8 +119,8 @@ class BatchJob:
     ) -> ResultTally:
         """Write one joined row per request of `prepared`, whatever the result files hold.
 
-        A request answered again in a later round takes its latest answer; one without any
-        answer is a failed row with error code `missing_result`; a line that repeats a request,
+        A request answered again in a later round takes its latest answer (its first answer
+        when the later round returned none for it); one without any answer is a failed row with error code `missing_result`; a line that repeats a request,
         or names one its batch was not given, is left out. So the rows, and the tally's total,
         are always the requests submitted.
         """
@@ -139,6 +139,11 @@ class BatchJob:
                             awaiting.take(fetched.read()), batch_id, self.structured, tally
                         )
                         _report_ignored(batch_id, awaiting)
+                if awaiting.awaited:
+                    log.warning(
+                        "%d resubmitted requests have no result in the resubmission; their first answer is kept",
+                        len(awaiting.awaited),
+                    )
                 answered = resubmitted - awaiting.awaited
             yield from self._first_round(rounds[0], prepared, files, tally, answered, report=True)
 
