@@ -5,7 +5,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced
 
-.PHONY: demo test lint bench bench-upload clean
+.PHONY: demo test e2e lint bench bench-upload clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -20,6 +20,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
+
+# A real deployment (emulator, api-server, scheduler, dag-processor, triggerer) on a temporary
+# AIRFLOW_HOME, driven through the REST API; a few minutes. `timeout` only guards against a hang.
+e2e: $(STAMP)
+	timeout --signal=TERM --kill-after=60 900 $(VENV)/bin/python -m pytest tests/e2e -m e2e -v
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
