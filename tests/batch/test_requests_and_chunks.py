@@ -76,6 +76,12 @@ def test_bad_json_in_a_file_names_the_line():
         _all(from_requests(from_jsonl(raw), CHAT))
 
 
+def test_bytes_that_are_not_utf8_name_the_line_and_the_byte():
+    raw = [b'{"body": {"model": "m", "messages": [1]}}\n', b'{"body": "caf\xe9"}\n']
+    with pytest.raises(InvalidBatchInput, match=r"line 2: not UTF-8 text \(byte 0xe9 at position 14\)"):
+        _all(from_requests(from_jsonl(raw), CHAT))
+
+
 def test_chunks_split_on_request_count_and_bytes(tmp_path, monkeypatch):
     monkeypatch.setattr(chunking, "MAX_REQUESTS_PER_BATCH", 4)
     lines = _all(from_prompts([f"p{n}" for n in range(10)], model="m"))

@@ -121,6 +121,7 @@ def test_a_stream_of_unknown_size_is_spooled_not_read_whole(emu, emu_hook):
         ("requests.csv", b"a,b\n", "batch", "must be .jsonl"),
         ("broken.jsonl", b'{"a": 1}\n{oops\n', "fine-tune", "line 2 is not valid JSON"),
         ("list.jsonl", b"[1, 2]\n", "batch", "line 1 is not a JSON object"),
+        ("latin1.jsonl", b'{"a": "caf\xe9"}\n', "batch", "line 1 is not UTF-8 text"),
         ("ok.jsonl", b"{}\n", "batch_output", "purpose must be one of"),
     ],
 )

@@ -6,9 +6,10 @@ task with its line number and the reason, and nothing is created remotely.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+from airflow_openai.jsonl import UnreadableLine, parse_line
 
 ENDPOINTS = ("/v1/chat/completions", "/v1/embeddings", "/v1/completions")
 REQUIRED_BODY_FIELD = {
@@ -103,9 +104,9 @@ def from_jsonl(lines: Iterable[bytes | str]) -> Iterator[Any]:
 
 def _parse_json(raw: bytes | str, line: int) -> Any:
     try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise InvalidBatchInput(line, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        return parse_line(raw)
+    except UnreadableLine as exc:
+        raise InvalidBatchInput(line, str(exc)) from None
 
 
 def checked(

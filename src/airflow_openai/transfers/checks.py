@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import IO
 
+from airflow_openai.jsonl import UnreadableLine, parse_line
 from airflow_openai.models import UPLOADABLE_PURPOSES
 
 MAX_UPLOAD_BYTES = 8 * 1024**3
@@ -40,9 +40,9 @@ def check_jsonl(stream: IO[bytes], filename: str) -> None:
         if not raw.strip():
             continue
         try:
-            value = json.loads(raw)
-        except ValueError as exc:
-            raise InvalidUpload(f"{filename} line {number} is not valid JSON ({exc.msg})") from None
+            value = parse_line(raw)
+        except UnreadableLine as exc:
+            raise InvalidUpload(f"{filename} line {number} is {exc}") from None
         if not isinstance(value, dict):
             raise InvalidUpload(f"{filename} line {number} is not a JSON object")
     stream.seek(start)
