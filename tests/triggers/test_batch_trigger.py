@@ -72,3 +72,23 @@ def test_on_kill_cancels_the_batches(openai_emulator_clean, emu_hook):
     batch_id = _batch(emu_hook, [chat_line(n) for n in range(50)])
     asyncio.run(OpenAIBatchTrigger([batch_id]).on_kill())
     assert emu_hook.get_batch(batch_id).status == "cancelling"
+
+
+def test_on_kill_cancels_every_batch_it_can_and_says_which_it_could_not(
+    openai_emulator_clean, emu_hook, capsys
+):
+    openai_emulator_clean.set_speed(1)
+    first, broken, last = (_batch(emu_hook, [chat_line(n) for n in range(50)]) for _ in range(3))
+    openai_emulator_clean.fault(f"/v1/batches/{broken}/cancel", method="POST", status=500, count=10)
+    ids = [first, broken, "batch_never_existed", last]
+
+    asyncio.run(OpenAIBatchTrigger(ids).on_kill())
+    log = capsys.readouterr().out  # the trigger logs through Airflow's structlog, as in a triggerer
+
+    assert emu_hook.get_batch(first).status == emu_hook.get_batch(last).status == "cancelling"
+    assert emu_hook.get_batch(broken).status in {"validating", "in_progress"}
+    assert (
+        f"On kill: cancelled 2 of 4 batches ({first}, {last}); "
+        f"could not cancel {broken}, batch_never_existed" in log
+    )
+    assert f"Could not cancel batch {broken}: Injected fault (HTTP 500" in log

@@ -111,13 +111,33 @@ class OpenAIBatchTrigger(BaseTrigger):
         return TriggerEvent(payload)
 
     async def on_kill(self) -> None:
-        """The user killed the task (mark failed/success, clear): cancel what is still running."""
+        """The user killed the task (mark failed/success, clear): cancel what is still running.
+
+        Every batch is asked, side by side; one that cannot be cancelled (already gone, an API
+        error) is logged and does not stop the others. One last line says which were cancelled
+        and which could not be.
+        """
         if not self.cancel_on_kill:
             return
         hook = self._hook()
         try:
-            for batch_id in self.batch_ids:
-                batch = await hook.acancel_batch(batch_id)
-                self.log.info("Cancelled batch %s (now %s)", batch_id, batch.status)
+            answers = await asyncio.gather(
+                *(hook.acancel_batch(batch_id) for batch_id in self.batch_ids), return_exceptions=True
+            )
         finally:
             await hook.aclose()
+        cancelled, refused = [], []
+        for batch_id, answer in zip(self.batch_ids, answers, strict=True):
+            if isinstance(answer, asyncio.CancelledError):
+                raise answer
+            if isinstance(answer, BaseException):
+                self.log.error("Could not cancel batch %s: %s", batch_id, answer)
+                refused.append(batch_id)
+            else:
+                self.log.info("Cancelled batch %s (now %s)", batch_id, answer.status)
+                cancelled.append(batch_id)
+        summary = (
+            f"On kill: cancelled {len(cancelled)} of {len(self.batch_ids)} batches "
+            f"({', '.join(cancelled) or 'none'}); could not cancel {', '.join(refused) or 'none'}"
+        )
+        (self.log.error if refused else self.log.info)(summary)
