@@ -27,11 +27,20 @@ ENV_FALLBACKS = {
 
 
 def settings_from_connection(
-    conn: Any | None, conn_id: str, environ: Mapping[str, str] | None = None
+    conn: Any | None,
+    conn_id: str,
+    environ: Mapping[str, str] | None = None,
+    *,
+    extra: Mapping[str, Any] | None = None,
 ) -> ClientSettings:
-    """Resolve credentials and endpoint; `conn` may be None when only the environment is configured."""
+    """Resolve credentials and endpoint; `conn` may be None when only the environment is configured.
+
+    `extra` is the connection's extras when the caller has already read them (an event loop
+    reads them with the SDK's async masking rather than `conn.extra_dejson`).
+    """
     env = os.environ if environ is None else environ
-    extra: dict[str, Any] = dict(conn.extra_dejson) if conn is not None else {}
+    if extra is None:
+        extra = conn.extra_dejson if conn is not None else {}
     # apache-airflow-providers-openai keeps its client options under one extra key.
     legacy = extra.get("openai_client_kwargs")
     options = {**(legacy if isinstance(legacy, dict) else {}), **extra}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import mimetypes
 import os
 import threading
@@ -30,6 +30,7 @@ from airflow_openai.hooks.api_methods import (
 )
 from airflow_openai.hooks.batch_wait import BatchWaitMixin
 from airflow_openai.hooks.connection import settings_from_connection
+from airflow_openai.hooks.off_loop import run_until_done, stoppable
 from airflow_openai.models import OpenAIFile
 from airflow_openai.provider import CONN_TYPE
 from airflow_openai.storage import open_binary, removed_on_failure
@@ -127,7 +128,8 @@ class OpenAIHook(
 
     async def _alookup(self) -> ClientSettings:
         conn = await self._afind_connection()
-        settings = self._remember(settings_from_connection(conn, self.openai_conn_id))
+        extra = await _aextra(conn)
+        settings = await self._aremember(settings_from_connection(conn, self.openai_conn_id, extra=extra))
         _recent_settings[self.openai_conn_id] = (time.monotonic(), settings)
         return settings
 
@@ -162,6 +164,16 @@ class OpenAIHook(
         for key in (settings.api_key, settings.admin_api_key):
             if key:
                 mask_secret(key)
+        return settings
+
+    @staticmethod
+    async def _aremember(settings: ClientSettings) -> ClientSettings:
+        """`_remember` from an event loop: a triggerer's supervisor is told without a blocking send."""
+        from airflow.sdk.log import amask_secret
+
+        for key in (settings.api_key, settings.admin_api_key):
+            if key:
+                await amask_secret(key)
         return settings
 
     # -- running calls ------------------------------------------------------------------------------
@@ -268,34 +280,23 @@ class OpenAIHook(
     ) -> OpenAIFile:
         """`upload_file` for an event loop (a trigger, an asyncio fan-out), which it never blocks.
 
-        Reading, hashing and sending parts all block, so the upload runs in a worker thread.
-        Cancelling the awaiting task stops it after the parts in flight and cancels the upload
-        on OpenAI before the cancellation goes on, so nothing is left pending.
+        Opening, reading, hashing and sending parts all block, so the upload runs in a worker
+        thread. Cancelling the awaiting task stops it after the parts in flight and cancels the
+        upload on OpenAI before the cancellation goes on, so nothing is left pending.
         """
         await self.asettings()  # the connection is read the async way, not from the worker thread
-        stop = threading.Event()
-        work = asyncio.ensure_future(
-            asyncio.to_thread(
-                self.upload_file,
-                source,
-                purpose,
-                filename=filename,
-                mime_type=mime_type,
-                settings=settings,
-                stop=stop,
+        return await run_until_done(
+            functools.partial(
+                self.upload_file, source, purpose, filename=filename, mime_type=mime_type, settings=settings
             )
         )
-        try:
-            return await asyncio.shield(work)
-        except asyncio.CancelledError:
-            stop.set()
-            with contextlib.suppress(Exception):  # it ends stopped; what matters is that it has ended
-                await work
-            raise
 
-    def download_file(self, file_id: str, destination: PathOrFile) -> int:
+    def download_file(
+        self, file_id: str, destination: PathOrFile, *, stop: threading.Event | None = None
+    ) -> int:
         """Stream a file's content to a path, an object storage URI / `ObjectStoragePath`, or a binary
         file object, in constant memory (missing folders are created); returns the byte count.
+        Setting `stop` (from another thread) ends it with `DownloadStopped` at the next chunk.
 
         The bytes that arrive are checked against the file's size: a body that ends early is
         downloaded again, and if it cannot be had whole the download fails with
@@ -303,11 +304,15 @@ class OpenAIHook(
         """
         expected = self.get_file(file_id).bytes
         with removed_on_failure(destination), open_binary(destination, "wb", make_local_parents=True) as sink:
-            return self.transport.download(files.download_file(file_id), sink, expected)
+            return self.transport.download(files.download_file(file_id), stoppable(sink, stop), expected)
 
     async def adownload_file(self, file_id: str, destination: PathOrFile) -> int:
-        with open_binary(destination, "wb", make_local_parents=True) as sink:
-            return await (await self.atransport()).download(files.download_file(file_id), sink)
+        """`download_file` for an event loop, which it never blocks: opening, writing and closing the
+        destination (a local disk, a bucket) all block, so the download runs in a worker thread,
+        one chunk in memory at a time. Cancelling the awaiting task stops it at the next chunk;
+        the cancellation goes on once the destination is closed (and a path, removed)."""
+        await self.asettings()  # the connection is read the async way, not from the worker thread
+        return await run_until_done(functools.partial(self.download_file, file_id, destination))
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -332,6 +337,8 @@ class OpenAIHook(
         transport = self._async.pop(loop, None)
         if transport is not None:
             await transport.aclose()
+        if self._sync is not None:  # made in a worker thread by aupload_file / adownload_file
+            await asyncio.to_thread(self.close)
 
     def __enter__(self) -> OpenAIHook:
         return self
@@ -344,6 +351,14 @@ class OpenAIHook(
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+async def _aextra(conn: Any | None) -> dict[str, Any]:
+    """The connection's extras, registered with the secret masker the async way where the SDK can."""
+    if conn is None:
+        return {}
+    aextra = getattr(conn, "aextra_dejson", None)
+    return dict(await aextra()) if aextra is not None else dict(conn.extra_dejson)
 
 
 def _name_of(file: PathOrFile) -> str:
