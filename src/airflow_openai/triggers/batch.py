@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,6 +21,11 @@ class OpenAIBatchTrigger(BaseTrigger):
     trigger table. Polls are paced by the batches' age and progress (see `PollPacing`),
     transient polling errors are tolerated, and a user's kill of the task cancels
     the batches (`on_kill`).
+
+    Triggers that start together (a triggerer restarting with hundreds of them) would
+    otherwise poll together for ever, each burst keeping the shared event loop busy for as
+    long as hundreds of requests take to build: the first poll comes at a random moment
+    within the shortest poll interval, and each later one up to a tenth early.
 
     The event payload: ``status`` (``success``, ``failed``, ``timeout`` or ``error``),
     ``batch_ids``, ``statuses`` (batch id → status) and a human ``message``.
@@ -67,6 +73,7 @@ class OpenAIBatchTrigger(BaseTrigger):
         watch = BatchWatch(self.batch_ids, PollPacing(**self.pacing), self.started_at)
         hook = self._hook()
         try:
+            await asyncio.sleep(self._spread(watch.pacing.minimum))
             while True:
                 now = time.time()
                 pending = watch.pending()
@@ -97,9 +104,16 @@ class OpenAIBatchTrigger(BaseTrigger):
                 if self.deadline is not None and now >= self.deadline:
                     yield self._event("timeout", watch, "the batches did not finish before the timeout")
                     return
-                await asyncio.sleep(watch.next_delay(now, self.deadline))
+                delay = watch.next_delay(now, self.deadline)
+                await asyncio.sleep(delay - self._spread(delay / 10))
         finally:
             await hook.aclose()
+
+    def _spread(self, most: float) -> float:
+        """A random wait of up to `most` seconds, never past the deadline."""
+        if self.deadline is not None:
+            most = min(most, max(self.deadline - time.time(), 0.0))
+        return random.uniform(0.0, most)
 
     def _event(self, status: str, watch: BatchWatch, message: str) -> TriggerEvent:
         payload = {
