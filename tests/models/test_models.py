@@ -7,12 +7,19 @@ import typing
 import pytest
 
 from airflow_openai.models import (
+    BATCH_STATUSES,
     BATCH_TERMINAL_STATUSES,
     AuditLog,
     Batch,
     BatchStatus,
     FineTuningJob,
+    FineTuningJobEvent,
+    OpenAIFile,
+    Project,
     RunObject,
+    Upload,
+    User,
+    VectorStoreFileBatchObject,
 )
 
 BATCH = {
@@ -40,9 +47,52 @@ def test_batch_terminal_states(status):
     assert set(typing.get_args(BatchStatus)) >= BATCH_TERMINAL_STATUSES
 
 
-def test_an_unknown_status_is_refused_rather_than_waited_on_forever():
-    with pytest.raises(ValueError, match="status"):
-        Batch.model_validate({**BATCH, "status": "paused"})
+def test_a_status_the_spec_does_not_list_parses_as_a_plain_string():
+    batch = Batch.model_validate({**BATCH, "status": "paused"})
+    assert batch.status == "paused" and type(batch.status) is str
+    assert not batch.is_terminal  # it may still change: waits keep polling it
+    assert batch.to_dict()["status"] == "paused"
+    assert "paused" not in BATCH_STATUSES
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [
+        (RunObject, {"id": "r", "created_at": 1, "thread_id": "t", "assistant_id": "a", "status": "paused"}),
+        (
+            FineTuningJob,
+            {"id": "f", "created_at": 1, "model": "m", "training_file": "file-1", "status": "paused"},
+        ),
+        (FineTuningJobEvent, {"id": "e", "created_at": 1, "level": "debug", "message": "m"}),
+        (
+            OpenAIFile,
+            {"id": "file-1", "bytes": 1, "created_at": 1, "filename": "a", "purpose": "p", "status": "x"},
+        ),
+        (
+            Upload,
+            {
+                "id": "u",
+                "bytes": 1,
+                "created_at": 1,
+                "filename": "a",
+                "purpose": "batch",
+                "status": "paused",
+                "expires_at": 2,
+            },
+        ),
+        (
+            VectorStoreFileBatchObject,
+            {"id": "v", "created_at": 1, "vector_store_id": "vs", "status": "paused"},
+        ),
+        (Project, {"id": "p", "name": "n", "created_at": 1, "status": "paused"}),
+        (User, {"id": "u", "name": "n", "email": "e", "role": "auditor", "added_at": 1}),
+    ],
+)
+def test_every_enum_like_field_keeps_a_value_added_later(model, data):
+    parsed = model.model_validate(data)
+    field = "level" if "level" in data else "role" if "role" in data else "status"
+    assert getattr(parsed, field) == data[field]
+    assert not getattr(parsed, "is_terminal", False)  # an unknown status is never taken for an ending
 
 
 def test_requires_action_is_not_terminal_for_runs():

@@ -92,3 +92,28 @@ def test_on_kill_cancels_every_batch_it_can_and_says_which_it_could_not(
         f"could not cancel {broken}, batch_never_existed" in log
     )
     assert f"Could not cancel batch {broken}: Injected fault (HTTP 500" in log
+
+
+def test_a_status_added_later_is_waited_through_not_an_error(server, monkeypatch):
+    from tests.support.keys import PROJECT_KEY
+    from tests.support.scripted_server import Reply
+
+    def batch(status):
+        return {
+            "id": "batch_new",
+            "object": "batch",
+            "endpoint": "/v1/chat/completions",
+            "input_file_id": "file-in",
+            "completion_window": "24h",
+            "status": status,
+            "created_at": 1711471533,
+        }
+
+    server.queue("GET", "/v1/batches/batch_new", Reply(200, batch("paused")), Reply(200, batch("completed")))
+    connection = {"conn_type": "openai_platform", "host": server.base_url, "password": PROJECT_KEY}
+    monkeypatch.setenv("AIRFLOW_CONN_SCRIPTED_BATCHES", json.dumps(connection))
+
+    payload = asyncio.run(_first_event(OpenAIBatchTrigger(["batch_new"], "scripted_batches", pacing=FAST)))
+
+    assert payload["status"] == "success" and payload["statuses"] == {"batch_new": "completed"}
+    assert len(server.requests_to("/v1/batches/batch_new")) == 2

@@ -1,8 +1,10 @@
 """One decision for batches: is it done, failed, or still going — and what does the user see?
 
 The hook's wait, the sensor's poke and the trigger's run all call `assess`, so a status
-means the same thing everywhere, and a status this code does not know is an error,
-not an endless wait.
+means the same thing everywhere. A status this code does not know (one the API added
+later) counts as still going, with a message that says so: a wait that keeps polling
+ends at its timeout if nothing changes, while failing would abandon a batch that may
+well complete, and retrying would pay for it twice.
 """
 
 from __future__ import annotations
@@ -60,7 +62,11 @@ def assess(batch: Batch) -> BatchAssessment:
         return BatchAssessment(
             batch.id, status, "failed", f"Batch {batch.id} {status}: {reason}", done, failed, total
         )
-    raise ValueError(f"Batch {batch.id} has status {status!r}, which this provider does not know")
+    message = (
+        f"Batch {batch.id} has status {status!r}, unknown to this provider; "
+        f"treating it as still running: {progress}"
+    )
+    return BatchAssessment(batch.id, status, "running", message, done, failed, total)
 
 
 def _errors(batch: Batch) -> str:

@@ -17,8 +17,9 @@ from airflow_openai.models import Batch
 TAG_PREFIX = "airflow_"
 MAX_USER_METADATA = 10
 SEARCH_LIMIT = 500
-REATTACHABLE = frozenset({"validating", "in_progress", "finalizing", "completed", "expired"})
-"""Statuses worth reattaching to; `failed`, `cancelling` and `cancelled` batches are submitted again."""
+NOT_REATTACHABLE = frozenset({"failed", "cancelling", "cancelled"})
+"""Batches in these statuses are submitted again. Any other is reattached to, a status the API
+added later included: it may still give results, and submitting again would pay twice."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ def find_reattachable(batches: Iterable[Batch], tags: Mapping[str, str]) -> Batc
         if count >= SEARCH_LIMIT:
             return None
         metadata = batch.metadata or {}
-        if all(metadata.get(key) == value for key, value in tags.items()) and batch.status in REATTACHABLE:
+        if (
+            all(metadata.get(key) == value for key, value in tags.items())
+            and batch.status not in NOT_REATTACHABLE
+        ):
             return batch
     return None

@@ -2,6 +2,7 @@
 
 from airflow_openai.models.base import DeletedObject, OpenAIObject
 from airflow_openai.models.batches import (
+    BATCH_STATUSES,
     BATCH_TERMINAL_STATUSES,
     Batch,
     BatchError,
@@ -39,6 +40,7 @@ from airflow_openai.models.vector_stores import (
 )
 
 __all__ = [
+    "BATCH_STATUSES",
     "BATCH_TERMINAL_STATUSES",
     "FINE_TUNING_TERMINAL_STATUSES",
     "RUN_TERMINAL_STATUSES",

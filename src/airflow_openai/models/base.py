@@ -1,4 +1,10 @@
-"""What every API object shares: unknown fields are kept, because the API keeps growing."""
+"""What every API object shares: unknown fields are kept, because the API keeps growing.
+
+For the same reason every enum-like field (a status, a role, a level) is annotated
+``Literal[...] | str``: the values the spec lists today stay discoverable (``get_args`` of
+the alias, e.g. ``BATCH_STATUSES``), and a value the API adds later parses as a plain
+string instead of failing the whole object, or the `list_*` page it came in.
+"""
 
 from __future__ import annotations
 

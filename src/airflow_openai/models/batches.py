@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
@@ -11,6 +11,8 @@ from airflow_openai.models.base import OpenAIObject
 BatchStatus = Literal[
     "validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"
 ]
+BATCH_STATUSES: tuple[str, ...] = get_args(BatchStatus)
+"""The statuses the spec lists; others the API may add parse as plain strings (see `assess`)."""
 BATCH_TERMINAL_STATUSES: frozenset[str] = frozenset({"failed", "completed", "expired", "cancelled"})
 BatchEndpoint = Literal["/v1/chat/completions", "/v1/embeddings", "/v1/completions"]
 
@@ -44,7 +46,7 @@ class Batch(OpenAIObject):
     errors: BatchErrors | None = None
     input_file_id: str
     completion_window: str
-    status: BatchStatus
+    status: BatchStatus | str
     output_file_id: str | None = None
     error_file_id: str | None = None
     created_at: int
@@ -61,7 +63,7 @@ class Batch(OpenAIObject):
 
     @property
     def is_terminal(self) -> bool:
-        """No further change will happen to this batch."""
+        """No further change will happen to this batch (a status this code does not know may still change)."""
         return self.status in BATCH_TERMINAL_STATUSES
 
 

@@ -14,6 +14,7 @@ UPLOADABLE_PURPOSES: tuple[str, ...] = ("assistants", "batch", "fine-tune", "vis
 
 FileStatus = Literal["uploaded", "processed", "error"]
 UploadStatus = Literal["pending", "completed", "cancelled", "expired"]
+UPLOAD_TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "cancelled", "expired"})
 
 
 class OpenAIFile(OpenAIObject):
@@ -25,7 +26,7 @@ class OpenAIFile(OpenAIObject):
     created_at: int
     filename: str
     purpose: FilePurpose | str
-    status: FileStatus | None = None
+    status: FileStatus | str | None = None
     status_details: str | None = None
 
 
@@ -38,13 +39,13 @@ class Upload(OpenAIObject):
     created_at: int
     filename: str
     purpose: str
-    status: UploadStatus
+    status: UploadStatus | str
     expires_at: int
     file: OpenAIFile | None = None
 
     @property
     def is_terminal(self) -> bool:
-        return self.status != "pending"
+        return self.status in UPLOAD_TERMINAL_STATUSES
 
 
 class UploadPart(OpenAIObject):

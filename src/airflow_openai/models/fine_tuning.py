@@ -35,7 +35,7 @@ class FineTuningJob(OpenAIObject):
     model: str
     organization_id: str | None = None
     result_files: list[str] = Field(default_factory=list)
-    status: FineTuningJobStatus
+    status: FineTuningJobStatus | str
     trained_tokens: int | None = None
     training_file: str
     validation_file: str | None = None
@@ -54,7 +54,7 @@ class FineTuningJobEvent(OpenAIObject):
     id: str
     object: Literal["fine_tuning.job.event"] = "fine_tuning.job.event"
     created_at: int
-    level: Literal["info", "warn", "error"]
+    level: Literal["info", "warn", "error"] | str
     message: str
 
 

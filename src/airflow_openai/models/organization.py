@@ -33,8 +33,8 @@ class Invite(OpenAIObject):
     id: str
     object: Literal["organization.invite"] = "organization.invite"
     email: str
-    role: Literal["owner", "reader"]
-    status: Literal["accepted", "expired", "pending"] | None = None
+    role: Literal["owner", "reader"] | str
+    status: Literal["accepted", "expired", "pending"] | str | None = None
     """Required by the spec but missing from its own create-invite example."""
     invited_at: int
     expires_at: int
@@ -46,7 +46,7 @@ class User(OpenAIObject):
     object: Literal["organization.user"] = "organization.user"
     name: str
     email: str
-    role: Literal["owner", "reader"]
+    role: Literal["owner", "reader"] | str
     added_at: int
 
 
@@ -56,7 +56,7 @@ class Project(OpenAIObject):
     name: str
     created_at: int
     archived_at: int | None = None
-    status: Literal["active", "archived"]
+    status: Literal["active", "archived"] | str
     app_use_case: str | None = None
     business_website: str | None = None
 
@@ -67,7 +67,7 @@ class ProjectUser(OpenAIObject):
     name: str | None = None
     """Required by the spec but missing from its own add-user example."""
     email: str
-    role: Literal["owner", "member"]
+    role: Literal["owner", "member"] | str
     added_at: int
 
 
@@ -75,7 +75,7 @@ class ProjectServiceAccount(OpenAIObject):
     id: str
     object: Literal["organization.project.service_account"] = "organization.project.service_account"
     name: str
-    role: Literal["owner", "member"]
+    role: Literal["owner", "member"] | str
     created_at: int
 
 
@@ -95,13 +95,13 @@ class ProjectServiceAccountCreateResponse(OpenAIObject):
     id: str
     object: Literal["organization.project.service_account"] = "organization.project.service_account"
     name: str
-    role: Literal["owner", "member"]
+    role: Literal["owner", "member"] | str
     created_at: int
     api_key: ProjectServiceAccountApiKey
 
 
 class ProjectApiKeyOwner(OpenAIObject):
-    type: Literal["user", "service_account"] | None = None
+    type: Literal["user", "service_account"] | str | None = None
     user: ProjectUser | None = None
     service_account: ProjectServiceAccount | None = None
 

@@ -43,7 +43,7 @@ class RunObject(OpenAIObject):
     created_at: int
     thread_id: str
     assistant_id: str
-    status: RunStatus
+    status: RunStatus | str
     required_action: dict[str, Any] | None = None
     last_error: RunLastError | None = None
     expires_at: int | None = None

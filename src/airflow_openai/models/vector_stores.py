@@ -32,7 +32,7 @@ class VectorStoreObject(OpenAIObject):
     name: str | None = None
     usage_bytes: int = 0
     file_counts: VectorStoreFileCounts = Field(default_factory=VectorStoreFileCounts)
-    status: VectorStoreStatus | None = None
+    status: VectorStoreStatus | str | None = None
     """Required by the spec, yet absent from several of its examples: None means not reported."""
     expires_after: dict[str, Any] | None = None
     expires_at: int | None = None
@@ -53,7 +53,7 @@ class VectorStoreFileObject(OpenAIObject):
     usage_bytes: int = 0
     created_at: int
     vector_store_id: str
-    status: VectorStoreFileStatus | None = None
+    status: VectorStoreFileStatus | str | None = None
     last_error: VectorStoreFileError | None = None
     chunking_strategy: dict[str, Any] | None = None
 
@@ -69,7 +69,7 @@ class VectorStoreFileBatchObject(OpenAIObject):
     object: Literal["vector_store.files_batch", "vector_store.file_batch"] = "vector_store.files_batch"
     created_at: int
     vector_store_id: str
-    status: VectorStoreFileBatchStatus
+    status: VectorStoreFileBatchStatus | str
     file_counts: VectorStoreFileCounts = Field(default_factory=VectorStoreFileCounts)
 
     @property
