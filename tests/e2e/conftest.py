@@ -70,13 +70,17 @@ def scenario(request: pytest.FixtureRequest, deployment: Deployment) -> Iterator
         deployment.emulator.release_batches()
         if record.dag_id:
             record.batches = len(deployment.emulator.batches(record.dag_id))
-        record.outcome = _outcome(request.node.stash.get(_CALL_REPORT, None))
+        report = request.node.stash.get(_CALL_REPORT, None)
+        record.outcome = _outcome(report)
+        crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+        if crash is not None:
+            record.notes.append("why: " + crash.message.splitlines()[0][:160])
         _records.append(record)
 
 
 def _outcome(report: pytest.TestReport | None) -> str:
     if report is None:
-        return "not run"
+        return "unfinished"
     if hasattr(report, "wasxfail"):
         return "xfailed" if report.skipped else "xpassed"
     return report.outcome
