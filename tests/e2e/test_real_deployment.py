@@ -166,8 +166,8 @@ def test_api_outage_while_waiting(scenario: ScenarioRun) -> None:
                 f"after {elapsed:.0f}s of outage the task is {state}:\n" + "\n".join(log.splitlines()[-30:])
             )
         time.sleep(2)
-    scenario.emulator.clear_faults()
     refused = scenario.emulator.requests("/v1/batches/*", "GET") - before
+    scenario.emulator.clear_faults()
     scenario.note(f"{refused} status requests refused (503) during a {OUTAGE_SECONDS}s outage")
     assert refused > 0
 
