@@ -8,12 +8,15 @@ from functools import cached_property
 from typing import Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
 
 class OpenAIBatchSensor(BaseSensorOperator):
     """Succeeds when the batch has completed (or expired with partial output); fails at once when
     it failed or was cancelled, with the reasons the API gave. Returns the batch as a dict.
+
+    Past `timeout` it fails with `AirflowSensorTimeout` in every mode, deferrable included, so
+    it is not retried and `soft_fail=True` skips the task instead.
 
     :param batch_id: the batch to wait for (templated).
     :param openai_conn_id: the OpenAI connection.
@@ -68,6 +71,12 @@ class OpenAIBatchSensor(BaseSensorOperator):
         return PokeReturnValue(is_done=assessment.outcome == "succeeded", xcom_value=batch.to_dict())
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        if event["status"] == "timeout":
+            last = event.get("statuses", {}).get(self.batch_id, "not seen yet")
+            raise AirflowSensorTimeout(
+                f"Batch {self.batch_id} did not finish within the sensor's timeout of {self.timeout:g} s "
+                f"(its last status: {last})"
+            )
         if event["status"] != "success":
             raise AirflowException(
                 f"Waiting for batch {self.batch_id} ended with {event['status']}: {event['message']}"
