@@ -174,7 +174,11 @@ shared_async_clients = SharedAsyncClients()
 
 
 class AsyncTransport:
-    """Non-blocking transport for triggers and concurrent fan-out; same calls, same policy."""
+    """Non-blocking transport for triggers and concurrent fan-out; same calls, same policy.
+
+    It has no `download`: writing a file blocks whatever the transport, so the hook's
+    `adownload_file` runs the sync download in a worker thread instead.
+    """
 
     def __init__(
         self,
@@ -254,26 +258,6 @@ class AsyncTransport:
             for item in items:
                 yield item
             next_call = next_call.next_page(page)
-
-    async def download(
-        self, call: ApiCall[Any], destination: IO[bytes], expected_bytes: int | None = None
-    ) -> int:
-        """As `SyncTransport.download`."""
-        sink = Sink(destination)
-        with sink.discarded_on_failure():
-            async for attempt in self._retrying(call):
-                with attempt:
-                    sink.restart()
-                    response = await self._send(call, stream=True)
-                    try:
-                        with translated_transport_errors(response.request):
-                            async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
-                                sink.write(chunk)
-                    finally:
-                        await response.aclose()
-                    check_complete(call, response, sink.written, expected_bytes)
-                    return sink.written
-        raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
         if self._shared:

@@ -16,6 +16,7 @@ from airflow.sdk import BaseHook
 
 from airflow_openai.client.calls import ApiCall
 from airflow_openai.client.endpoints import files
+from airflow_openai.client.exchange import tls_context
 from airflow_openai.client.policy import RetryPolicy
 from airflow_openai.client.settings import ClientSettings
 from airflow_openai.client.transport import AsyncTransport, SyncTransport
@@ -139,7 +140,8 @@ class OpenAIHook(
         try:
             return self.get_connection(self.openai_conn_id)
         except AirflowNotFoundException:
-            return self._connection_missing()
+            self._connection_missing()
+            return None
 
     async def _afind_connection(self) -> Any | None:
         from airflow.sdk.exceptions import AirflowNotFoundException
@@ -147,14 +149,14 @@ class OpenAIHook(
         try:
             return await self.aget_connection(self.openai_conn_id)
         except AirflowNotFoundException:
-            return self._connection_missing()
+            self._connection_missing()
+            return None
 
     def _connection_missing(self) -> None:
         """Not defined: the OPENAI_* environment alone may configure the hook."""
         self.log.info(
             "Connection %r is not defined; using OPENAI_* environment variables", self.openai_conn_id
         )
-        return None
 
     @staticmethod
     def _remember(settings: ClientSettings) -> ClientSettings:
@@ -199,6 +201,7 @@ class OpenAIHook(
         transport = self._async.get(loop)
         if transport is None:
             settings = await self.asettings()
+            await asyncio.to_thread(tls_context)  # read the CA bundle off the loop, once per process
             transport = self._async[loop] = AsyncTransport(settings, policy=self._policy(settings))
         return transport
 
