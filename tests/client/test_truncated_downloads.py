@@ -13,10 +13,22 @@ import io
 
 import pytest
 
-from airflow_openai.client import IncompleteDownloadError
+from airflow_openai.client import APIConnectionError, IncompleteDownloadError
 from tests.support.clients import hook_for
 
 FRAMINGS = ("chunked", "clean", "length")
+
+
+def _cut_bodies(emu, framing, times):
+    """The next `times` file downloads end after 1,000 bytes, in the given framing."""
+    emu.fault(
+        "/v1/files/*/content",
+        method="GET",
+        status=None,
+        truncate_after=1000,
+        truncate_framing=framing,
+        count=times,
+    )
 
 
 @pytest.fixture
@@ -36,7 +48,7 @@ def stored(hook):
 @pytest.mark.parametrize("framing", FRAMINGS)
 def test_a_body_cut_short_once_is_downloaded_again_whole(emu, hook, stored, tmp_path, framing):
     file_id, content = stored
-    emu.fault("/v1/files/*/content", method="GET", status=None, truncate_after=1000, truncate_framing=framing)
+    _cut_bodies(emu, framing, times=1)
 
     target = tmp_path / "copy.jsonl"
     size = hook.download_file(file_id, target)
@@ -47,17 +59,10 @@ def test_a_body_cut_short_once_is_downloaded_again_whole(emu, hook, stored, tmp_
 @pytest.mark.parametrize("framing", FRAMINGS)
 def test_a_body_always_cut_short_fails_clearly_and_leaves_nothing(emu, hook, stored, tmp_path, framing):
     file_id, content = stored
-    emu.fault(
-        "/v1/files/*/content",
-        method="GET",
-        status=None,
-        truncate_after=1000,
-        truncate_framing=framing,
-        count=10,
-    )
+    _cut_bodies(emu, framing, times=10)
 
     target = tmp_path / "copy.jsonl"
-    with pytest.raises(IncompleteDownloadError if framing != "chunked" else Exception) as raised:
+    with pytest.raises(IncompleteDownloadError if framing != "chunked" else APIConnectionError) as raised:
         hook.download_file(file_id, target)
 
     assert file_id in str(raised.value)
@@ -68,14 +73,7 @@ def test_a_body_always_cut_short_fails_clearly_and_leaves_nothing(emu, hook, sto
 
 def test_a_callers_stream_is_rewound_when_the_download_fails(emu, hook, stored):
     file_id, _ = stored
-    emu.fault(
-        "/v1/files/*/content",
-        method="GET",
-        status=None,
-        truncate_after=1000,
-        truncate_framing="length",
-        count=10,
-    )
+    _cut_bodies(emu, "length", times=10)
     stream = io.BytesIO(b"header\n")
     stream.seek(0, io.SEEK_END)
     with pytest.raises(IncompleteDownloadError):
@@ -85,14 +83,7 @@ def test_a_callers_stream_is_rewound_when_the_download_fails(emu, hook, stored):
 
 def test_the_async_download_is_checked_too(emu, hook, stored, tmp_path):
     file_id, content = stored
-    emu.fault(
-        "/v1/files/*/content",
-        method="GET",
-        status=None,
-        truncate_after=1000,
-        truncate_framing="clean",
-        count=10,
-    )
+    _cut_bodies(emu, "clean", times=10)
 
     async def download():
         try:
