@@ -156,3 +156,38 @@ def test_test_connection_lists_models(server):
     )
     ok, message = hook_for(server.base_url).test_connection()
     assert not ok and "Incorrect API key" in message
+
+
+@pytest.mark.parametrize(
+    ("host", "extra", "dashboard"),
+    [
+        (None, {}, "https://platform.openai.com"),
+        ("https://api.openai.com/v1", {}, "https://platform.openai.com"),
+        ("api.openai.com", {}, "https://platform.openai.com"),
+        ("http://127.0.0.1:8089/v1", {}, None),
+        (
+            "https://my-proxy.example.com/v1",
+            {"dashboard_url": "https://dash.example.com/"},
+            "https://dash.example.com",
+        ),
+    ],
+    ids=["no host", "the real API", "a bare real host", "another host", "an explicit dashboard"],
+)
+def test_the_dashboard_follows_the_connection(clean_env, host, extra, dashboard):
+    conn = {"conn_type": "openai_platform", "host": host, "password": PROJECT_KEY, "extra": extra}
+    clean_env.setenv("AIRFLOW_CONN_DASH", json.dumps(conn))
+    assert OpenAIHook("dash").settings.dashboard_url == dashboard
+
+
+def test_the_output_root_comes_from_the_connection_extra(clean_env):
+    conn = {
+        "conn_type": "openai_platform",
+        "password": PROJECT_KEY,
+        "extra": {"output_root": "s3://bucket/openai/"},
+    }
+    clean_env.setenv("AIRFLOW_CONN_ROOTED", json.dumps(conn))
+    assert OpenAIHook("rooted").settings.output_root == "s3://bucket/openai/"
+    clean_env.setenv(
+        "AIRFLOW_CONN_ROOTLESS", json.dumps({"conn_type": "openai_platform", "password": PROJECT_KEY})
+    )
+    assert OpenAIHook("rootless").settings.output_root is None

@@ -62,6 +62,8 @@ def settings_from_connection(
         timeout=float(pick("timeout", options.get("timeout")) or DEFAULT_TIMEOUT),
         max_retries=int(_first_set(options.get("max_retries"), DEFAULT_MAX_RETRIES)),
         source=conn_id,
+        dashboard_url=pick("dashboard_url", options.get("dashboard_url")),
+        output_root=pick("output_root", options.get("output_root")),
     )
 
 
