@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from airflow_openai.emulator import control
+from airflow_openai.emulator import control, dashboard
 from airflow_openai.emulator.errors import EmulatorError, unauthorized
 from airflow_openai.emulator.faults import Fault
 from airflow_openai.emulator.link import paced
@@ -36,6 +36,7 @@ def create_app(state: EmulatorState) -> Any:
     for module in (files, uploads, batches, models, inference):
         api.include_router(module.router, prefix="/v1")
     api.include_router(control.router)
+    api.include_router(dashboard.router)
     api.add_exception_handler(EmulatorError, _emulator_error)
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(StarletteHTTPException, _http_error)

@@ -72,13 +72,18 @@ class Emulator:
     def base_url(self) -> str:
         return f"{self.url}/v1"
 
+    @property
+    def dashboard_url(self) -> str:
+        """The root of the emulator's batch pages, standing in for platform.openai.com."""
+        return f"{self.url}/_emulator/dashboard"
+
     def connection(self, conn_type: str = "openai_platform") -> dict[str, Any]:
-        """An Airflow connection (JSON form) pointing at this emulator."""
+        """An Airflow connection (JSON form) pointing at this emulator; task links open its dashboard."""
         return {
             "conn_type": conn_type,
             "host": self.base_url,
             "password": self.api_key,
-            "extra": {"admin_api_key": self.admin_key},
+            "extra": {"admin_api_key": self.admin_key, "dashboard_url": self.dashboard_url},
         }
 
     def start(self) -> Emulator:
