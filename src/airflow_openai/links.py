@@ -1,17 +1,43 @@
-"""Extra links from a task to the OpenAI dashboard."""
+"""Extra links from a task to the dashboard of the account its connection names."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from airflow.sdk import BaseOperatorLink
 
-DASHBOARD = "https://platform.openai.com"
 BATCH_IDS_XCOM_KEY = "batch_ids"
+DASHBOARD_XCOM_KEY = "openai_dashboard_url"
+PLATFORM_HOST = "platform.openai.com"
+
+
+def batches_url(dashboard_url: str | None, batch_ids: Sequence[str]) -> str:
+    """The page showing `batch_ids` on the dashboard at `dashboard_url`, or "" when there is none.
+
+    One batch has a page of its own; several share the dashboard's batch list, filtered to
+    them where the dashboard can be (the emulator's `?ids=`). The OpenAI platform cannot,
+    so its list page is the best one link can do. No dashboard (a connection to a host with
+    no known dashboard) means no link: Airflow shows the button disabled.
+    """
+    if not dashboard_url or not batch_ids:
+        return ""
+    root = dashboard_url.rstrip("/")
+    if len(batch_ids) == 1:
+        return f"{root}/batches/{quote(batch_ids[0], safe='')}"
+    if urlsplit(root).hostname == PLATFORM_HOST:
+        return f"{root}/batches"
+    return f"{root}/batches?ids=" + ",".join(quote(batch_id, safe="") for batch_id in batch_ids)
 
 
 class OpenAIBatchLink(BaseOperatorLink):
-    """ "OpenAI batch": the first batch of the task in the OpenAI dashboard."""
+    """ "OpenAI batch": the task's batches on the dashboard of its connection.
+
+    Airflow 3 calls this in the worker when the attempt ends (or defers) and keeps the
+    answer in XCom for the UI, so it is built only from what the task pushed at submit
+    time: the batch ids and the dashboard root its connection resolved to.
+    """
 
     name = "OpenAI batch"
 
@@ -21,5 +47,5 @@ class OpenAIBatchLink(BaseOperatorLink):
         batch_ids = XCom.get_value(ti_key=ti_key, key=BATCH_IDS_XCOM_KEY)
         if not batch_ids:
             return ""
-        first = batch_ids[0] if isinstance(batch_ids, list) else str(batch_ids)
-        return f"{DASHBOARD}/batches/{first}"
+        ids = [str(batch_id) for batch_id in batch_ids] if isinstance(batch_ids, list) else [str(batch_ids)]
+        return batches_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), ids)

@@ -76,6 +76,12 @@ def get_provider_info() -> dict[str, Any]:
                         "label": "Max retries",
                         "schema": {"type": ["integer", "null"], "minimum": 0},
                     },
+                    "dashboard_url": {
+                        "label": "Dashboard URL",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Root of the web dashboard the task links open (default: "
+                        "https://platform.openai.com for api.openai.com, no link for other hosts).",
+                    },
                 },
             }
         ],

@@ -14,7 +14,7 @@ from typing import Any
 from airflow.sdk import conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_openai.links import BATCH_IDS_XCOM_KEY, OpenAIBatchLink
+from airflow_openai.links import BATCH_IDS_XCOM_KEY, DASHBOARD_XCOM_KEY, OpenAIBatchLink
 from airflow_openai.operators.base import OpenAIBaseOperator
 from airflow_openai.storage import open_binary, removed_on_failure
 
@@ -254,6 +254,9 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         batch_ids = list(submission.batch_ids.values())
         self._submitted = batch_ids
         context["ti"].xcom_push(key=BATCH_IDS_XCOM_KEY, value=batch_ids)
+        # The link is built from XCom alone (in the worker, when the attempt ends): the dashboard
+        # root of this task's connection goes with the ids; a URL, never a key.
+        context["ti"].xcom_push(key=DASHBOARD_XCOM_KEY, value=self.hook.settings.dashboard_url or "")
         return batch_ids
 
     def _wait(self, context: Any, rounds: list[list[str]], started_at: float) -> Any:
