@@ -54,3 +54,15 @@ def test_airflow_lists_the_provider_and_its_hook():
         timeout=120,
     )
     assert "openai_platform" in hooks.stdout
+
+
+def test_provider_info_passes_airflows_schema_and_declares_the_openai_config_section():
+    import jsonschema
+    from airflow import __file__ as airflow_init
+
+    schema = json.loads((Path(airflow_init).parent / "provider_info.schema.json").read_text())
+    info = get_provider_info()
+    jsonschema.validate(info, schema)
+    option = info["config"]["openai"]["options"]["output_root"]
+    assert option["default"] == "" and option["type"] == "string"
+    assert {"output_root", "dashboard_url"} <= set(info["connection-types"][0]["conn-fields"])

@@ -39,6 +39,24 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "extra-links": ["airflow_openai.links.OpenAIBatchLink"],
+        "config": {
+            "openai": {
+                "description": "Settings of the OpenAI Platform provider.",
+                "options": {
+                    "output_root": {
+                        "description": "Where OpenAIBatchOperator writes its results when a task gives no "
+                        "output_path: a folder or object storage path every worker can read (the file goes "
+                        "under {root}/{dag_id}/{run_id}/{task_id}.jsonl). A connection's output_root extra "
+                        "wins over it. Unset, results go to the worker's own $AIRFLOW_HOME/openai_batches, "
+                        "which tasks on other workers cannot read.\n",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "s3://aws_default@bucket/openai/",
+                        "default": "",
+                    }
+                },
+            }
+        },
         "connection-types": [
             {
                 "hook-class-name": "airflow_openai.hooks.openai.OpenAIHook",
@@ -75,6 +93,12 @@ def get_provider_info() -> dict[str, Any]:
                     "max_retries": {
                         "label": "Max retries",
                         "schema": {"type": ["integer", "null"], "minimum": 0},
+                    },
+                    "output_root": {
+                        "label": "Output root",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Folder or object storage path (s3://bucket/openai/) for batch "
+                        "results of tasks that give no output_path (wins over [openai] output_root).",
                     },
                     "dashboard_url": {
                         "label": "Dashboard URL",
