@@ -2,7 +2,9 @@
 
 1,000 prompts go through `OpenAIBatchOperator` in deferrable mode on a real Airflow
 (a throw-away `AIRFLOW_HOME` with SQLite), against a local OpenAI emulator: no key,
-no network, no bill. It prints what a DAG author would look at afterwards.
+no network, no bill. The run has no logical date, as one triggered from the REST API or
+`airflow dags trigger` without `-l`; results go under `[openai] output_root`. It prints
+what a DAG author would look at afterwards, with the dashboard link of the batch task.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def main(reviews: int = 1000) -> int:
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__DAGS_FOLDER=str(Path(__file__).parent / "example_dags"),
         AIRFLOW__LOGGING__LOGGING_LEVEL="WARNING",
+        AIRFLOW__OPENAI__OUTPUT_ROOT=str(home / "results"),
     )
     from airflow_openai.emulator import Emulator
 
@@ -43,12 +46,11 @@ def main(reviews: int = 1000) -> int:
 
         summarise = cast("OpenAIBatchOperator", dag.get_task("summarise"))
         summarise.deferrable = True
-        summarise.output_path = str(home / "results" / "reviews.jsonl")
         _serialize(dag)
         started = time.monotonic()
-        dag_run = dag.test(run_conf={"reviews": reviews})
+        dag_run = dag.test(run_conf={"reviews": reviews}, logical_date=None)
         elapsed = time.monotonic() - started
-        return _summary(dag_run, summarise.output_path, elapsed)
+        return _summary(dag_run, elapsed)
 
 
 def _serialize(dag: DAG) -> None:
@@ -64,14 +66,14 @@ def _serialize(dag: DAG) -> None:
         )
 
 
-def _summary(dag_run: DagRun, output_path: str, elapsed: float) -> int:
+def _summary(dag_run: DagRun, elapsed: float) -> int:
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
-    def xcom(task_id: str) -> object:
-        query = XComModel.get_many(
-            run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id, key="return_value"
-        )
+    from airflow_openai.links import OpenAIBatchLink
+
+    def xcom(task_id: str, key: str = "return_value") -> object:
+        query = XComModel.get_many(run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id, key=key)
         with create_session() as session:
             row = session.scalars(query).first()
             return XComModel.deserialize_value(row) if row is not None else None
@@ -90,7 +92,8 @@ def _summary(dag_run: DagRun, output_path: str, elapsed: float) -> int:
     print(
         f"  tokens:    {usage['prompt_tokens']} prompt + {usage['completion_tokens']} completion = {usage['total_tokens']}"
     )
-    print(f"  results:   {output_path}")
+    print(f"  results:   {manifest['output_path']}")
+    print(f"  dashboard: {xcom('summarise', OpenAIBatchLink().xcom_key) or '(no link)'}")
     if isinstance(report, dict):
         print(f"  sentiment: {report['sentiments']}")
         for example in report["examples"]:

@@ -1,4 +1,5 @@
-"""The example DAGs run end to end on a real Airflow against the emulator."""
+"""The example DAGs run end to end on a real Airflow against the emulator, for runs without a logical
+date (triggered from the REST API or `airflow dags trigger` without `-l`), as every example must allow."""
 
 from __future__ import annotations
 
@@ -8,18 +9,21 @@ from pathlib import Path
 from tests.support.dag_runner import run_dag, task_states, xcom_value
 
 
-def test_example_batch_dag_deferrable(airflow_db, openai_emulator_clean, tmp_path):
+def test_example_batch_dag_deferrable(airflow_db, openai_emulator_clean, tmp_path, monkeypatch):
     from airflow_openai.example_dags.example_openai_batch import dag
 
+    monkeypatch.setenv("AIRFLOW__OPENAI__OUTPUT_ROOT", f"file://{tmp_path}/shared")
     summarise = dag.get_task("summarise")
     summarise.deferrable = True
-    summarise.output_path = str(tmp_path / "results.jsonl")
-    dag_run = run_dag(dag, run_conf={"reviews": 200})
+    dag_run = run_dag(dag, run_conf={"reviews": 200}, logical_date=None)
 
     assert task_states(dag_run) == {"load_reviews": "success", "summarise": "success", "report": "success"}
     manifest = xcom_value(dag_run, "summarise")
     assert manifest["succeeded"] == 200 and manifest["failed"] == 0 and manifest["usage"]["total_tokens"] > 0
-    rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert dag_run.logical_date is None
+    results = next((tmp_path / "shared" / dag.dag_id).glob("*/summarise.jsonl"))
+    assert manifest["output_path"] == f"file://{results}"
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
     assert len(rows) == 200
     assert {row["custom_id"] for row in rows} == {f"prompt-{n}" for n in range(200)}
     assert all(row["parsed"]["sentiment"] in ("positive", "negative", "mixed") for row in rows)
@@ -31,7 +35,7 @@ def test_example_batch_dag_deferrable(airflow_db, openai_emulator_clean, tmp_pat
 def test_example_files_dag(airflow_db, openai_emulator_clean, tmp_path):
     from airflow_openai.example_dags.example_openai_files import dag
 
-    dag_run = run_dag(dag, run_conf={"folder": str(tmp_path / "corpus"), "keep_days": 7})
+    dag_run = run_dag(dag, run_conf={"folder": str(tmp_path / "corpus"), "keep_days": 7}, logical_date=None)
 
     assert set(task_states(dag_run).values()) == {"success"}
     uploaded = xcom_value(dag_run, "upload")

@@ -3,6 +3,9 @@
 Runs unchanged against the real API (set the `openai_default` connection) or the local
 emulator (`make demo`). Each review gets a structured summary at half the price of
 direct calls; a retry of `summarise` reattaches to its batch instead of paying again.
+The results file goes under `[openai] output_root` (say `s3://bucket/openai/`), where
+`report` can read it on whichever worker it runs. Nothing here depends on a logical
+date, so runs triggered without one (the REST API, `airflow dags trigger`) work too.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 from typing import Literal
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, ObjectStoragePath, Param, task
 from pydantic import BaseModel
 
 from airflow_openai.operators.batch import OpenAIBatchOperator
@@ -59,7 +62,8 @@ with DAG(
         """Read the joined results back: each row has the prompt, the parsed answer and the usage."""
         sentiments: dict[str, int] = {}
         examples: list[dict[str, object]] = []
-        with open(manifest["output_path"]) as results:
+        path = manifest["output_path"]  # object storage (s3://...) or, without output_root, a local path
+        with ObjectStoragePath(path if "://" in path else f"file://{path}").open("r") as results:
             for line in results:
                 row = json.loads(line)
                 if row["status"] != "succeeded":
