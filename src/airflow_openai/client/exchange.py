@@ -44,6 +44,11 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def tls_context_ready() -> bool:
+    """True once `tls_context` has been built, so that asking for it costs nothing."""
+    return tls_context.cache_info().currsize > 0
+
+
 def client_options(settings: ClientSettings) -> dict[str, Any]:
     """Constructor arguments shared by `httpx.Client` and `httpx.AsyncClient`."""
     return {
@@ -58,27 +63,46 @@ def client_options(settings: ClientSettings) -> dict[str, Any]:
 
 def credential_headers(settings: ClientSettings, call: ApiCall[Any]) -> dict[str, str]:
     """Authorization and scoping headers; raises before any request when the key is missing."""
+    headers = _credential_headers(settings, call.admin)
+    if headers is not None:
+        return headers
     if call.admin:
-        key = settings.admin_api_key
-        if not key:
-            raise MissingCredentialsError(
-                f"{call.describe} is an organization admin endpoint and needs an admin API key; "
-                f"none is set in connection {settings.source!r} (extra 'admin_api_key') "
-                "or in OPENAI_ADMIN_KEY"
-            )
-    else:
-        key = settings.api_key
-        if not key:
-            raise MissingCredentialsError(
-                f"No OpenAI API key for {call.describe}: set the password of connection "
-                f"{settings.source!r} or the OPENAI_API_KEY environment variable"
-            )
+        raise MissingCredentialsError(
+            f"{call.describe} is an organization admin endpoint and needs an admin API key; "
+            f"none is set in connection {settings.source!r} (extra 'admin_api_key') "
+            "or in OPENAI_ADMIN_KEY"
+        )
+    raise MissingCredentialsError(
+        f"No OpenAI API key for {call.describe}: set the password of connection "
+        f"{settings.source!r} or the OPENAI_API_KEY environment variable"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _credential_headers(settings: ClientSettings, admin: bool) -> dict[str, str] | None:
+    """The headers for one set of settings, built once (None when the key is missing).
+
+    Callers get the same dict each time: httpx copies it into each request, never changes it.
+    """
+    key = settings.admin_api_key if admin else settings.api_key
+    if not key:
+        return None
     headers = {"Authorization": f"Bearer {key}"}
     if settings.organization:
         headers["OpenAI-Organization"] = settings.organization
-    if settings.project and not call.admin:
+    if settings.project and not admin:
         headers["OpenAI-Project"] = settings.project
     return headers
+
+
+@functools.lru_cache(maxsize=4096)
+def request_url(base_url: str, path: str) -> httpx.URL:
+    """`path` under the client's `base_url` (which ends in `/`), parsed once per path.
+
+    A triggerer polls the same few thousand paths over and over; handing httpx a parsed
+    absolute URL spares it parsing and merging two URLs for every request.
+    """
+    return httpx.URL(base_url + path.lstrip("/"))
 
 
 def build_request(
@@ -88,7 +112,7 @@ def build_request(
     files = call.multipart()
     return client.build_request(
         call.method,
-        call.path.lstrip("/"),
+        request_url(str(client.base_url), call.path),
         params=call.query(),
         json=call.json if files is None else None,
         data=dict(call.form) if call.form else None,
@@ -100,23 +124,26 @@ def build_request(
 @contextlib.contextmanager
 def translated_transport_errors(request: httpx.Request) -> Iterator[None]:
     """Turn httpx's network exceptions into this provider's connection errors."""
-    where = f"{request.method} {request.url.copy_with(query=None)}"
     try:
         yield
     except httpx.TimeoutException as exc:
         raise APITimeoutError(
-            f"{where} timed out: {exc or type(exc).__name__}",
+            f"{_where(request)} timed out: {exc or type(exc).__name__}",
             method=request.method,
             url=str(request.url),
             sent=not isinstance(exc, NEVER_SENT),
         ) from exc
     except httpx.TransportError as exc:
         raise APIConnectionError(
-            f"{where} could not reach the API: {exc or type(exc).__name__}",
+            f"{_where(request)} could not reach the API: {exc or type(exc).__name__}",
             method=request.method,
             url=str(request.url),
             sent=not isinstance(exc, NEVER_SENT),
         ) from exc
+
+
+def _where(request: httpx.Request) -> str:
+    return f"{request.method} {request.url.copy_with(query=None)}"
 
 
 def parse_page(call: ApiCall[T], page: Any, response: httpx.Response) -> list[T]:

@@ -16,7 +16,7 @@ from airflow.sdk import BaseHook
 
 from airflow_openai.client.calls import ApiCall
 from airflow_openai.client.endpoints import files
-from airflow_openai.client.exchange import tls_context
+from airflow_openai.client.exchange import tls_context, tls_context_ready
 from airflow_openai.client.policy import RetryPolicy
 from airflow_openai.client.settings import ClientSettings
 from airflow_openai.client.transport import AsyncTransport, SyncTransport
@@ -201,7 +201,8 @@ class OpenAIHook(
         transport = self._async.get(loop)
         if transport is None:
             settings = await self.asettings()
-            await asyncio.to_thread(tls_context)  # read the CA bundle off the loop, once per process
+            if not tls_context_ready():  # read the CA bundle off the loop, once per process
+                await asyncio.to_thread(tls_context)
             transport = self._async[loop] = AsyncTransport(settings, policy=self._policy(settings))
         return transport
 
