@@ -17,6 +17,7 @@ import httpx
 from tenacity import AsyncRetrying, Retrying
 
 from airflow_openai.client.calls import RECONCILE_SCAN, ApiCall
+from airflow_openai.client.connections import StackedTransport
 from airflow_openai.client.errors import NotFoundError, OpenAIError
 from airflow_openai.client.exchange import (
     DOWNLOAD_CHUNK,
@@ -27,6 +28,7 @@ from airflow_openai.client.exchange import (
     parse_answer,
     parse_page,
     raise_for_error,
+    tls_context,
     translated_transport_errors,
 )
 from airflow_openai.client.policy import CallAttempts, RetryPolicy
@@ -138,6 +140,8 @@ class SharedAsyncClients:
     A triggerer runs hundreds of triggers in one loop; building a client costs tens of
     milliseconds of CPU (TLS setup) that would stall every other trigger, and separate
     clients cannot share connections. Credentials travel per request, so sharing is safe.
+    Its connections are kept on a `ConnectionStack`, which costs the same per request
+    however many are open (httpx's own pool walks them all on every request).
     """
 
     IN_FLIGHT = 100
@@ -153,7 +157,8 @@ class SharedAsyncClients:
     def acquire(self, settings: ClientSettings) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         entry = self._clients.get(self._key(settings))
         if entry is None or entry[0].is_closed:
-            client = httpx.AsyncClient(**client_options(settings))
+            stacked = StackedTransport(tls_context(), keep=self.IN_FLIGHT)
+            client = httpx.AsyncClient(**client_options(settings), transport=stacked)
             entry = self._clients[self._key(settings)] = [client, 0, asyncio.Semaphore(self.IN_FLIGHT)]
         entry[1] += 1
         return entry[0], entry[2]
