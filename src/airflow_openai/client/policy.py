@@ -1,6 +1,7 @@
 """Which failures are worth another attempt, and how long to wait before it.
 
-Written once and handed to tenacity by both the sync and the async transport.
+Written once and asked by both the sync and the async transport after a failed attempt
+(a first attempt that succeeds costs nothing more).
 The server's advice wins: `x-should-retry` decides whether, `retry-after-ms` and
 `Retry-After` (seconds or an HTTP date) decide when, up to a cap; otherwise the wait
 grows exponentially with jitter.
@@ -15,12 +16,10 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from tenacity import RetryCallState, retry_if_exception, stop_after_attempt
 
 from airflow_openai.client.calls import ApiCall
 from airflow_openai.client.errors import AnswerLostError, APIConnectionError, APIStatusError
@@ -62,33 +61,17 @@ class RetryPolicy:
         backoff = min(self.initial_delay * 2 ** (attempt - 1), self.max_delay)
         return backoff * (1 - 0.25 * random.random())
 
-    def tenacity_arguments(self, sleep: Callable[[float], Any], describe: str) -> dict[str, Any]:
-        """Keyword arguments for `tenacity.Retrying` / `AsyncRetrying`, identical for both."""
-
-        def wait(state: RetryCallState) -> float:
-            error = state.outcome.exception() if state.outcome else None
-            return self.delay_before(state.attempt_number, error)
-
-        def before_sleep(state: RetryCallState) -> None:
-            error = state.outcome.exception() if state.outcome else None
-            delay = state.next_action.sleep if state.next_action else 0.0
-            log.warning(
-                "%s failed (%s); retry %d of %d in %.2fs",
-                describe,
-                error,
-                state.attempt_number,
-                self.max_retries,
-                delay,
-            )
-
-        return {
-            "stop": stop_after_attempt(self.max_retries + 1),
-            "retry": retry_if_exception(self.should_retry),
-            "wait": wait,
-            "sleep": sleep,
-            "before_sleep": before_sleep,
-            "reraise": True,
-        }
+    def retry_delay(self, attempt: int, error: BaseException, describe: str) -> float | None:
+        """After attempt number `attempt` (1-based) of `describe` failed with `error`: the seconds
+        to wait before the next one (logged as a warning), or None when `error` is to be raised
+        (not worth retrying, or no retries left). Both transports ask this after every failure."""
+        if attempt > self.max_retries or not self.should_retry(error):
+            return None
+        delay = self.delay_before(attempt, error)
+        log.warning(
+            "%s failed (%s); retry %d of %d in %.2fs", describe, error, attempt, self.max_retries, delay
+        )
+        return delay
 
 
 def advised_delay(headers: httpx.Headers) -> float | None:

@@ -1,8 +1,9 @@
 """The only code that performs I/O: a sync and an async transport over the same exchange.
 
-Each method is the same few lines in both classes: build the request, send it
-inside tenacity with the shared `RetryPolicy`, read the answer with the shared
-parsers. Everything else lives in `exchange`, `calls` and `policy`.
+Each method is the same few lines in both classes: build the request, send it,
+read the answer with the shared parsers, and after a failure ask the shared
+`RetryPolicy` whether and when to try again. Everything else lives in `exchange`,
+`calls` and `policy`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import IO, Any, TypeVar
 
 import httpx
-from tenacity import AsyncRetrying, Retrying
 
 from airflow_openai.client.calls import RECONCILE_SCAN, ApiCall
 from airflow_openai.client.connections import StackedTransport
@@ -54,8 +54,17 @@ class SyncTransport:
         self._client = http_client or httpx.Client(**client_options(settings))
         self._sleep = sleep
 
-    def _retrying(self, call: ApiCall[Any]) -> Retrying:
-        return Retrying(**self.policy.tenacity_arguments(self._sleep, call.describe))
+    def _retried(self, call: ApiCall[Any], attempt: Callable[[], T]) -> T:
+        """`attempt()`, and again after each failure for as long as the policy says to retry."""
+        for number in itertools.count(1):
+            try:
+                return attempt()
+            except Exception as exc:
+                delay = self.policy.retry_delay(number, exc, call.describe)
+                if delay is None:
+                    raise
+            self._sleep(delay)
+        raise AssertionError("unreachable")
 
     def _send(self, call: ApiCall[Any], *, stream: bool = False) -> httpx.Response:
         request = build_request(self._client, self.settings, call)
@@ -67,28 +76,29 @@ class SyncTransport:
         return response
 
     def _page(self, call: ApiCall[T]) -> tuple[Any, list[T]]:
-        for attempt in self._retrying(call):
-            with attempt:
-                response = self._send(call)
-                page = decode_json(call, response)
-                return page, parse_page(call, page, response)
-        raise AssertionError("unreachable")
+        def attempt() -> tuple[Any, list[T]]:
+            response = self._send(call)
+            page = decode_json(call, response)
+            return page, parse_page(call, page, response)
+
+        return self._retried(call, attempt)
 
     def request(self, call: ApiCall[T]) -> T:
         attempts = CallAttempts(call)
-        for attempt in self._retrying(call):
-            with attempt:
-                if attempts.look_first:
-                    found = self._look_up(call, attempts.sent_at)
-                    if found is not None:
-                        return attempts.found(found)
-                try:
-                    response = self._send(call)
-                except OpenAIError as exc:
-                    attempts.failed(exc)
-                    raise
-                return parse_answer(call, decode_json(call, response), response)
-        raise AssertionError("unreachable")
+
+        def attempt() -> T:
+            if attempts.look_first:
+                found = self._look_up(call, attempts.sent_at)
+                if found is not None:
+                    return attempts.found(found)
+            try:
+                response = self._send(call)
+            except OpenAIError as exc:
+                attempts.failed(exc)
+                raise
+            return parse_answer(call, decode_json(call, response), response)
+
+        return self._retried(call, attempt)
 
     def _look_up(self, call: ApiCall[T], sent_at: float) -> T | None:
         reconcile = call.reconcile
@@ -115,20 +125,21 @@ class SyncTransport:
         """Stream the answer's body into `destination`; with `expected_bytes`, a body of any other
         length is an `IncompleteDownloadError`, retried from the start like a dropped connection."""
         sink = Sink(destination)
+
+        def attempt() -> int:
+            sink.restart()
+            response = self._send(call, stream=True)
+            try:
+                with translated_transport_errors(response.request):
+                    for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                        sink.write(chunk)
+            finally:
+                response.close()
+            check_complete(call, response, sink.written, expected_bytes)
+            return sink.written
+
         with sink.discarded_on_failure():
-            for attempt in self._retrying(call):
-                with attempt:
-                    sink.restart()
-                    response = self._send(call, stream=True)
-                    try:
-                        with translated_transport_errors(response.request):
-                            for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
-                                sink.write(chunk)
-                    finally:
-                        response.close()
-                    check_complete(call, response, sink.written, expected_bytes)
-                    return sink.written
-        raise AssertionError("unreachable")
+            return self._retried(call, attempt)
 
     def close(self) -> None:
         self._client.close()
@@ -202,8 +213,17 @@ class AsyncTransport:
             self._client, self._in_flight = http_client, asyncio.Semaphore(SharedAsyncClients.IN_FLIGHT)
         self._sleep = sleep
 
-    def _retrying(self, call: ApiCall[Any]) -> AsyncRetrying:
-        return AsyncRetrying(**self.policy.tenacity_arguments(self._sleep, call.describe))
+    async def _retried(self, call: ApiCall[Any], attempt: Callable[[], Awaitable[T]]) -> T:
+        """`await attempt()`, and again after each failure for as long as the policy says to retry."""
+        for number in itertools.count(1):
+            try:
+                return await attempt()
+            except Exception as exc:
+                delay = self.policy.retry_delay(number, exc, call.describe)
+                if delay is None:
+                    raise
+            await self._sleep(delay)
+        raise AssertionError("unreachable")
 
     async def _send(self, call: ApiCall[Any], *, stream: bool = False) -> httpx.Response:
         request = build_request(self._client, self.settings, call)
@@ -216,28 +236,29 @@ class AsyncTransport:
         return response
 
     async def _page(self, call: ApiCall[T]) -> tuple[Any, list[T]]:
-        async for attempt in self._retrying(call):
-            with attempt:
-                response = await self._send(call)
-                page = decode_json(call, response)
-                return page, parse_page(call, page, response)
-        raise AssertionError("unreachable")
+        async def attempt() -> tuple[Any, list[T]]:
+            response = await self._send(call)
+            page = decode_json(call, response)
+            return page, parse_page(call, page, response)
+
+        return await self._retried(call, attempt)
 
     async def request(self, call: ApiCall[T]) -> T:
         attempts = CallAttempts(call)
-        async for attempt in self._retrying(call):
-            with attempt:
-                if attempts.look_first:
-                    found = await self._look_up(call, attempts.sent_at)
-                    if found is not None:
-                        return attempts.found(found)
-                try:
-                    response = await self._send(call)
-                except OpenAIError as exc:
-                    attempts.failed(exc)
-                    raise
-                return parse_answer(call, decode_json(call, response), response)
-        raise AssertionError("unreachable")
+
+        async def attempt() -> T:
+            if attempts.look_first:
+                found = await self._look_up(call, attempts.sent_at)
+                if found is not None:
+                    return attempts.found(found)
+            try:
+                response = await self._send(call)
+            except OpenAIError as exc:
+                attempts.failed(exc)
+                raise
+            return parse_answer(call, decode_json(call, response), response)
+
+        return await self._retried(call, attempt)
 
     async def _look_up(self, call: ApiCall[T], sent_at: float) -> T | None:
         reconcile = call.reconcile
