@@ -54,6 +54,37 @@ def test_on_kill_cancels_the_batch_the_task_is_waiting_for(emu, emu_hook, tmp_pa
     op = OpenAIBatchOperator(
         task_id="batch", prompts=[f"q{n}" for n in range(100)], model="gpt-4o-mini", poll_interval=0.2
     )
+    worker, outcome, batch_id = _waiting_in_a_worker(op)
+    op.on_kill()
+    emu.set_speed(60)  # let the cancellation finish
+    worker.join(30)
+
+    assert emu_hook.get_batch(batch_id).status in ("cancelling", "cancelled")
+    assert isinstance(outcome.get("error"), AirflowException)
+    assert "The task was killed" in str(outcome["error"]), "the error says the task was killed"
+    assert "cancelled outside" not in str(outcome["error"])
+
+
+def test_a_batch_cancelled_elsewhere_says_so(emu, emu_hook, tmp_path):
+    from airflow.sdk.exceptions import AirflowException
+
+    from airflow_openai.operators.batch import OpenAIBatchOperator
+
+    emu.set_speed(1)
+    op = OpenAIBatchOperator(
+        task_id="batch", prompts=[f"q{n}" for n in range(100)], model="gpt-4o-mini", poll_interval=0.2
+    )
+    worker, outcome, batch_id = _waiting_in_a_worker(op)
+    emu_hook.cancel_batch(batch_id)  # from the dashboard, another script...
+    emu.set_speed(60)
+    worker.join(30)
+
+    assert isinstance(outcome.get("error"), AirflowException)
+    assert f"Batch {batch_id} cancelled: it was cancelled outside this task" in str(outcome["error"])
+
+
+def _waiting_in_a_worker(op):
+    """Run `op` in a thread, as a worker does, until it has submitted; its error lands in `outcome`."""
     ti = TaskInstanceStandIn("batch")
     outcome: dict[str, BaseException] = {}
 
@@ -69,10 +100,4 @@ def test_on_kill_cancels_the_batch_the_task_is_waiting_for(emu, emu_hook, tmp_pa
     while "batch_ids" not in ti.xcom and time.monotonic() < deadline:
         time.sleep(0.05)
     (batch_id,) = ti.xcom["batch_ids"]
-    op.on_kill()
-    emu.set_speed(60)  # let the cancellation finish
-    worker.join(30)
-
-    assert emu_hook.get_batch(batch_id).status in ("cancelling", "cancelled")
-    assert isinstance(outcome.get("error"), AirflowException)
-    assert "cancel" in str(outcome["error"])
+    return worker, outcome, batch_id

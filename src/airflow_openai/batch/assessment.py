@@ -9,6 +9,7 @@ well complete, and retrying would pay for it twice.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -58,7 +59,7 @@ def assess(batch: Batch) -> BatchAssessment:
             batch.id, status, "succeeded", f"Batch {batch.id} {status}: {progress}", done, failed, total
         )
     if status in FAILED:
-        reason = _errors(batch) if status == "failed" else "it was cancelled"
+        reason = _errors(batch) if status == "failed" else _cancelled(batch)
         return BatchAssessment(
             batch.id, status, "failed", f"Batch {batch.id} {status}: {reason}", done, failed, total
         )
@@ -80,3 +81,11 @@ def _errors(batch: Batch) -> str:
     ]
     more = len(batch.errors.data) - len(shown)
     return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _cancelled(batch: Batch) -> str:
+    """A waiter that cancels a batch itself says so before it looks again, so a cancelled batch
+    seen here was cancelled by someone else: the dashboard, another task, a script."""
+    when = getattr(batch, "cancelled_at", None) or getattr(batch, "cancelling_at", None)
+    at = f" at {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(when))}" if isinstance(when, int) else ""
+    return f"it was cancelled outside this task{at}"

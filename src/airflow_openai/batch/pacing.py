@@ -4,7 +4,8 @@ A batch's age sets the pace: the next poll comes after a tenth of the time it ha
 running (at least `minimum`, at most `maximum`), so a 24-hour batch costs well under
 100 polls while a 2-minute batch is seen finishing within about 10% of its run time.
 When the batch reports progress, the estimated time to finish caps the wait, so the
-end is not overshot.
+end is not overshot. While polls fail because the API is down, they back off instead, and
+the wait gives up only when no poll has succeeded for the outage budget.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from airflow_openai.batch.assessment import BatchAssessment
+from airflow_openai.outage import BACKOFF_CAP, DEFAULT_OUTAGE_BUDGET, Outage
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class PollPacing:
     minimum: float = 5.0
     maximum: float = 3600.0
     fraction: float = 0.1
+    outage_budget: float = DEFAULT_OUTAGE_BUDGET
+    """Seconds without a successful poll before the wait gives up; failed polls back off meanwhile."""
 
     def next_delay(
         self, elapsed: float, assessment: BatchAssessment | None = None, rate: float | None = None
@@ -34,11 +38,12 @@ class PollPacing:
         return min(max(delay, self.minimum), self.maximum)
 
     def to_dict(self) -> dict[str, float]:
-        return {"minimum": self.minimum, "maximum": self.maximum, "fraction": self.fraction}
-
-
-MAX_CONSECUTIVE_POLL_ERRORS = 10
-"""Transient polling errors in a row that a wait tolerates before giving up."""
+        return {
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "fraction": self.fraction,
+            "outage_budget": self.outage_budget,
+        }
 
 
 class BatchWatch:
@@ -52,18 +57,28 @@ class BatchWatch:
         self.latest: dict[str, BatchAssessment] = {}
         self._previous: dict[str, tuple[float, int]] = {}
         self._rates: dict[str, float] = {}
-        self.poll_errors = 0
+        self.outage = Outage(
+            pacing.outage_budget,
+            started_at,
+            first_backoff=pacing.minimum,
+            cap=min(BACKOFF_CAP, pacing.maximum),
+        )
 
     def pending(self) -> list[str]:
         return [b for b in self.batch_ids if b not in self.latest or not self.latest[b].finished]
 
-    def poll_failed(self) -> bool:
-        """Count a transient polling error; True once too many came in a row to keep waiting."""
-        self.poll_errors += 1
-        return self.poll_errors >= MAX_CONSECUTIVE_POLL_ERRORS
+    def poll_failed(self, error: BaseException) -> None:
+        """Count a poll that failed because the API is down or overloaded."""
+        self.outage.failed(error)
+
+    def outage_exceeded(self, now: float) -> str | None:
+        """Why the wait gives up on an outage that outlasted its budget, naming the batches; else None."""
+        if not self.outage.exhausted(now):
+            return None
+        return f"stopped waiting for batches {', '.join(self.batch_ids)}: {self.outage.describe(now)}"
 
     def record(self, assessment: BatchAssessment, now: float) -> None:
-        self.poll_errors = 0
+        self.outage.succeeded(now)
         batch_id = assessment.batch_id
         done = assessment.done + assessment.failed
         if batch_id in self._previous and now > self._previous[batch_id][0]:
@@ -84,6 +99,8 @@ class BatchWatch:
             self.pacing.next_delay(now - self.started_at, a, self._rates.get(a.batch_id)) for a in running
         ]
         delay = min(delays, default=self.pacing.minimum)
+        if self.outage.ongoing:  # back off while the API is down, however close the batches seemed
+            delay = max(delay, self.outage.backoff())
         if deadline is not None:
             delay = min(delay, max(deadline - now, 0.0))
         return delay

@@ -17,6 +17,8 @@ from airflow_openai.batch.structured import StructuredOutput
 
 RETRYABLE_LINE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 RETRYABLE_LINE_CODES = frozenset({"batch_expired", "rate_limit_exceeded", "server_error"})
+ERROR_FIELDS = ("code", "type", "param", "message")
+"""What a failed row keeps of the API's error: a null `code` is then explained by `type`."""
 JOIN_GROUP = 2000
 MISSING_RESULT = "missing_result"
 
@@ -38,7 +40,8 @@ class ResultTally:
             self.succeeded += 1
         else:
             self.failed += 1
-            reason = str(row["error"].get("code") or "unknown")
+            error = row["error"]
+            reason = str(error.get("code") or error.get("type") or "unknown")
             self.failures[reason] = self.failures.get(reason, 0) + 1
 
     @property
@@ -84,11 +87,17 @@ def result_rows(
                         status="failed", error={"code": "invalid_structured_output", "message": str(exc)}
                     )
         else:
-            error = error or {"code": f"http_{status}", "message": "request failed"}
-            row.update(status="failed", error={"code": error.get("code"), "message": error.get("message")})
+            error = (
+                error if isinstance(error, dict) else {"code": f"http_{status}", "message": "request failed"}
+            )
+            kept = {key: error.get(key) for key in ERROR_FIELDS}
+            row.update(status="failed", error=kept)
             if status is not None:
                 row["status_code"] = status
-            if status in RETRYABLE_LINE_STATUSES or error.get("code") in RETRYABLE_LINE_CODES:
+            if (
+                status in RETRYABLE_LINE_STATUSES
+                or (error.get("code") or error.get("type")) in RETRYABLE_LINE_CODES
+            ):
                 tally.retryable.add(line["custom_id"])
         tally.count(row)
         yield row

@@ -8,10 +8,7 @@ from typing import Any
 
 from airflow_openai.batch.assessment import BatchAssessment, assess
 from airflow_openai.batch.pacing import BatchWatch, PollPacing
-from airflow_openai.client.errors import APIConnectionError, InternalServerError, RateLimitError
-
-TRANSIENT_ERRORS = (APIConnectionError, InternalServerError, RateLimitError)
-"""Polling errors worth waiting out (after the transport's own retries)."""
+from airflow_openai.outage import OutageExceeded, is_outage
 
 
 class BatchTimeout(TimeoutError):
@@ -35,7 +32,8 @@ class BatchWaitMixin:
         """Poll until every batch has finished; returns the final assessment of each.
 
         Returns as soon as one batch fails (the caller decides what to do with the
-        others), raises `BatchTimeout` past `deadline` (a Unix time).
+        others), raises `BatchTimeout` past `deadline` (a Unix time), and `OutageExceeded`
+        when no poll has succeeded for `pacing.outage_budget` seconds (polls back off meanwhile).
         """
         watch = BatchWatch(list(batch_ids), pacing or PollPacing(), started_at or clock())
         while True:
@@ -43,9 +41,10 @@ class BatchWaitMixin:
             for batch_id in watch.pending():
                 try:
                     assessment = assess(self.get_batch(batch_id))
-                except TRANSIENT_ERRORS as exc:
-                    if watch.poll_failed():
+                except Exception as exc:
+                    if not is_outage(exc):
                         raise
+                    watch.poll_failed(exc)
                     self.log.warning("Polling batch %s failed (%s); will try again", batch_id, exc)
                     continue
                 watch.record(assessment, now)
@@ -53,6 +52,9 @@ class BatchWaitMixin:
                     on_progress(assessment)
             if watch.failure() is not None or watch.all_finished():
                 return watch.latest
+            gave_up = watch.outage_exceeded(clock())
+            if gave_up is not None:
+                raise OutageExceeded(gave_up)
             if deadline is not None and now >= deadline:
                 raise BatchTimeout(f"batches {', '.join(batch_ids)} did not finish before the deadline")
             sleep(watch.next_delay(now, deadline))

@@ -16,6 +16,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_openai.links import BATCH_IDS_XCOM_KEY, DASHBOARD_XCOM_KEY, OpenAIBatchLink
 from airflow_openai.operators.base import OpenAIBaseOperator
+from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, OutageExceeded, waited_out
 from airflow_openai.storage import open_binary, removed_on_failure
 
 STATE_KEY = "openai_batches"
@@ -57,7 +58,10 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
     :param poll_interval: shortest wait between status polls, in seconds.
     :param timeout: seconds to wait for the batches before giving up.
     :param cancel_on_timeout: cancel the batches when ``timeout`` passes.
-    :param cancel_on_kill: cancel the batches when the task is killed.
+    :param cancel_on_kill: cancel the batches when the task is really stopped (marked failed);
+        a cleared task's next try reattaches to them instead, and marking success leaves them be.
+    :param outage_budget: seconds without a successful call to the API before the wait (or a
+        retry reattaching to its batches) gives up; calls back off meanwhile (default 30 minutes).
     """
 
     template_fields: Sequence[str] = (
@@ -99,6 +103,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         timeout: float | None = None,
         cancel_on_timeout: bool = True,
         cancel_on_kill: bool = True,
+        outage_budget: float = DEFAULT_OUTAGE_BUDGET,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -135,6 +140,9 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         self.timeout = timeout
         self.cancel_on_timeout = cancel_on_timeout
         self.cancel_on_kill = cancel_on_kill
+        self.outage_budget = outage_budget
+        self._identity: Any = None
+        self._killed: str | None = None
         self._submitted: list[str] = []
         self._workdir: Path | None = None
         self._prepared_input: Any = None
@@ -173,8 +181,26 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             self._drop_workdir()
 
     def on_kill(self) -> None:
-        if self.cancel_on_kill:
+        """Airflow ends the attempt: cancel the batches only if the task is really being stopped
+        (marked failed), not when it was cleared (the next try reattaches) or marked success."""
+        from airflow_openai.stopping import kill_verdict
+        from airflow_openai.task_state import UNKNOWN, current_state
+
+        identity = self._identity
+        state = UNKNOWN
+        if identity is not None:
+            state = current_state(identity.dag_id, identity.task_id, identity.run_id, identity.map_index)
+        verdict = kill_verdict(*state)
+        self._killed = verdict.why
+        if not self._submitted:
+            return
+        if not self.cancel_on_kill:
+            self.log.info("Not cancelling batches %s: cancel_on_kill is off", ", ".join(self._submitted))
+        elif verdict.cancel:
+            self.log.info("Cancelling batches %s: %s", ", ".join(self._submitted), verdict.why)
             self._cancel(self._submitted, "the task was killed")
+        else:
+            self.log.info("Not cancelling batches %s: %s", ", ".join(self._submitted), verdict.why)
 
     # -- steps ---------------------------------------------------------------------------------------
 
@@ -183,11 +209,12 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         from airflow_openai.batch.pipeline import BatchJob
         from airflow_openai.batch.structured import StructuredOutput
 
+        self._identity = TaskIdentity.from_context(context)  # on_kill asks Airflow for its state
         return BatchJob(
             hook=self.hook,
             endpoint=self.endpoint,
             completion_window=self.completion_window,
-            identity=TaskIdentity.from_context(context),
+            identity=self._identity,
             metadata=self.metadata,
             structured=StructuredOutput.of(self.response_format),
         )
@@ -250,7 +277,12 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             if store is not None:
                 store.set(STATE_KEY, {**state, str(round): recorded})
 
-        submission = self._job(context).submit(prepared, round, recorded, record)
+        job = self._job(context)
+        submission = waited_out(
+            lambda: job.submit(prepared, round, recorded, record),
+            "Submitting the batches (or reattaching to them)",
+            budget=self.outage_budget,
+        )
         batch_ids = list(submission.batch_ids.values())
         self._submitted = batch_ids
         context["ti"].xcom_push(key=BATCH_IDS_XCOM_KEY, value=batch_ids)
@@ -263,7 +295,9 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         from airflow_openai.batch.pacing import PollPacing
 
         batch_ids = rounds[-1]
-        pacing = PollPacing(minimum=self.poll_interval, maximum=self.max_poll_interval)
+        pacing = PollPacing(
+            minimum=self.poll_interval, maximum=self.max_poll_interval, outage_budget=self.outage_budget
+        )
         deadline = started_at + self.timeout if self.timeout else None
         if self.deferrable:
             from airflow_openai.triggers.batch import OpenAIBatchTrigger
@@ -289,7 +323,15 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             )
         except BatchTimeout:
             self._give_up_on_timeout(batch_ids)
+        except OutageExceeded as exc:
+            raise AirflowException(
+                f"{exc}; the batches keep running, and a retry reattaches to them"
+            ) from None
         failed = [a for a in final.values() if a.outcome == "failed"]
+        if failed and self._killed is not None:
+            raise AirflowException(
+                f"The task was killed ({self._killed}); its batches {batch_ids} were cancelled"
+            )
         if failed:
             raise AirflowException("; ".join(a.message for a in failed))
         return self._collect(context, rounds)
@@ -299,7 +341,12 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         job = self._job(context)
         assert self._workdir is not None
         if len(rounds) == 1 and self.resubmit_failed:
-            retry = job.retryable(rounds[0], prepared, self._workdir)
+            workdir = self._workdir
+            retry = waited_out(
+                lambda: job.retryable(rounds[0], prepared, workdir),
+                "Reading the results",
+                budget=self.outage_budget,
+            )
             if retry:
                 from airflow_openai.batch.chunks import prepare
 
@@ -311,8 +358,13 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
                 batch_ids = self._submit(context, retry_input, round=1)
                 return self._wait(context, [*rounds, batch_ids], started_at=time.time())
         output = self._output_path(context)
-        with removed_on_failure(output), open_binary(output, "wb", make_local_parents=True) as sink:
-            tally = job.write(rounds, prepared, self._workdir, sink)  # all rows, or no file at all
+        workdir = self._workdir
+
+        def write() -> Any:
+            with removed_on_failure(output), open_binary(output, "wb", make_local_parents=True) as sink:
+                return job.write(rounds, prepared, workdir, sink)  # all rows, or no file at all
+
+        tally = waited_out(write, "Collecting the results", budget=self.outage_budget)
         all_ids = [batch_id for ids in rounds for batch_id in ids]
         self.log.info(
             "Results: %d succeeded, %d failed of %d; %d tokens; written to %s",

@@ -10,6 +10,8 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
+from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, Outage, is_outage
+
 
 class OpenAIBatchSensor(BaseSensorOperator):
     """Succeeds when the batch has completed (or expired with partial output); fails at once when
@@ -18,9 +20,14 @@ class OpenAIBatchSensor(BaseSensorOperator):
     Past `timeout` it fails with `AirflowSensorTimeout` in every mode, deferrable included, so
     it is not retried and `soft_fail=True` skips the task instead.
 
+    An API outage does not fail it: a poke that cannot reach the API counts as "not yet", and
+    the sensor gives up only when no poke has reached it for `outage_budget` seconds (in
+    reschedule mode each poke runs afresh, so the sensor's `timeout` bounds the wait).
+
     :param batch_id: the batch to wait for (templated).
     :param openai_conn_id: the OpenAI connection.
     :param deferrable: wait in the triggerer instead of a worker slot.
+    :param outage_budget: seconds without a successful poll before the sensor gives up (30 minutes).
     """
 
     template_fields: Sequence[str] = ("batch_id",)
@@ -31,12 +38,15 @@ class OpenAIBatchSensor(BaseSensorOperator):
         batch_id: str,
         openai_conn_id: str = "openai_default",
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        outage_budget: float = DEFAULT_OUTAGE_BUDGET,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.batch_id = batch_id
         self.openai_conn_id = openai_conn_id
         self.deferrable = deferrable
+        self.outage_budget = outage_budget
+        self._outage: Outage | None = None
 
     @cached_property
     def hook(self) -> Any:
@@ -54,7 +64,7 @@ class OpenAIBatchSensor(BaseSensorOperator):
         from airflow_openai.triggers.batch import OpenAIBatchTrigger
 
         deadline = time.time() + self.timeout if self.timeout else None
-        pacing = PollPacing(minimum=self.poke_interval).to_dict()
+        pacing = PollPacing(minimum=self.poke_interval, outage_budget=self.outage_budget).to_dict()
         trigger = OpenAIBatchTrigger(
             [self.batch_id], self.openai_conn_id, deadline=deadline, pacing=pacing, cancel_on_kill=False
         )
@@ -63,7 +73,21 @@ class OpenAIBatchSensor(BaseSensorOperator):
     def poke(self, context: Any) -> PokeReturnValue:
         from airflow_openai.batch.assessment import assess
 
-        batch = self.hook.get_batch(self.batch_id)
+        if self._outage is None:
+            self._outage = Outage(self.outage_budget)
+        try:
+            batch = self.hook.get_batch(self.batch_id)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self._outage.failed(exc)
+            if self._outage.exhausted(time.time()):
+                raise AirflowException(
+                    f"Stopped waiting for batch {self.batch_id}: {self._outage.describe(time.time())}"
+                ) from exc
+            self.log.warning("Polling batch %s failed (%s); will try again", self.batch_id, exc)
+            return PokeReturnValue(is_done=False)
+        self._outage.succeeded(time.time())
         assessment = assess(batch)
         self.log.info(assessment.message)
         if assessment.outcome == "failed":

@@ -12,15 +12,18 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_openai.batch.assessment import assess
 from airflow_openai.batch.pacing import BatchWatch, PollPacing
+from airflow_openai.stopping import KillVerdict, kill_verdict
+from airflow_openai.task_state import UNKNOWN, acurrent_state
 
 
 class OpenAIBatchTrigger(BaseTrigger):
     """Fires once every batch has finished, one has failed, or the deadline has passed.
 
     Only the connection id and plain values are serialized: no key ever reaches the
-    trigger table. Polls are paced by the batches' age and progress (see `PollPacing`),
-    transient polling errors are tolerated, and a user's kill of the task cancels
-    the batches (`on_kill`).
+    trigger table. Polls are paced by the batches' age and progress (see `PollPacing`);
+    while the API is down, polls back off and the wait gives up only after the outage
+    budget; and a user's kill of the task cancels the batches only when the task is really
+    being stopped (`on_kill`).
 
     Triggers that start together (a triggerer restarting with hundreds of them) would
     otherwise poll together for ever, each burst keeping the shared event loop busy for as
@@ -68,7 +71,7 @@ class OpenAIBatchTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_openai.client.errors import OpenAIError
-        from airflow_openai.hooks.batch_wait import TRANSIENT_ERRORS
+        from airflow_openai.outage import is_outage
 
         watch = BatchWatch(self.batch_ids, PollPacing(**self.pacing), self.started_at)
         hook = self._hook()
@@ -79,12 +82,9 @@ class OpenAIBatchTrigger(BaseTrigger):
                 pending = watch.pending()
                 answers = await asyncio.gather(*(hook.aget_batch(b) for b in pending), return_exceptions=True)
                 for batch_id, answer in zip(pending, answers, strict=True):
-                    if isinstance(answer, TRANSIENT_ERRORS):
+                    if isinstance(answer, Exception) and is_outage(answer):
                         self.log.warning("Polling batch %s failed (%s); will try again", batch_id, answer)
-                        if watch.poll_failed():
-                            message = f"polling failed {watch.poll_errors} times in a row: {answer}"
-                            yield self._event("error", watch, message)
-                            return
+                        watch.poll_failed(answer)
                         continue
                     if isinstance(answer, OpenAIError | ValueError):
                         yield self._event("error", watch, f"polling batch {batch_id} failed: {answer}")
@@ -103,6 +103,10 @@ class OpenAIBatchTrigger(BaseTrigger):
                     return
                 if self.deadline is not None and now >= self.deadline:
                     yield self._event("timeout", watch, "the batches did not finish before the timeout")
+                    return
+                gave_up = watch.outage_exceeded(time.time())
+                if gave_up is not None:
+                    yield self._event("error", watch, gave_up)
                     return
                 delay = watch.next_delay(now, self.deadline)
                 await asyncio.sleep(delay - self._spread(delay / 10))
@@ -125,14 +129,22 @@ class OpenAIBatchTrigger(BaseTrigger):
         return TriggerEvent(payload)
 
     async def on_kill(self) -> None:
-        """The user killed the task (mark failed/success, clear): cancel what is still running.
+        """A user action ended the task's attempt: cancel the batches only if the task is really
+        being stopped (marked failed), not when it was cleared (its next try reattaches and takes
+        the batches over) or marked success. One line says which, and why.
 
         Every batch is asked, side by side; one that cannot be cancelled (already gone, an API
         error) is logged and does not stop the others. One last line says which were cancelled
         and which could not be.
         """
         if not self.cancel_on_kill:
+            self.log.info("Not cancelling batches %s: cancel_on_kill is off", ", ".join(self.batch_ids))
             return
+        verdict = await self._kill_verdict()
+        if not verdict.cancel:
+            self.log.info("Not cancelling batches %s: %s", ", ".join(self.batch_ids), verdict.why)
+            return
+        self.log.info("Cancelling batches %s: %s", ", ".join(self.batch_ids), verdict.why)
         hook = self._hook()
         try:
             answers = await asyncio.gather(
@@ -155,3 +167,11 @@ class OpenAIBatchTrigger(BaseTrigger):
             f"({', '.join(cancelled) or 'none'}); could not cancel {', '.join(refused) or 'none'}"
         )
         (self.log.error if refused else self.log.info)(summary)
+
+    async def _kill_verdict(self) -> KillVerdict:
+        ti = self.task_instance
+        if ti is None:
+            return kill_verdict(*UNKNOWN)
+        return kill_verdict(
+            *await acurrent_state(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1))
+        )

@@ -1,0 +1,125 @@
+"""Waiting out an API outage: back off while calls fail, give up only when the outage outlasts its budget.
+
+A batch or a fine-tuning job runs for hours; an API outage of minutes must not end the
+wait for it. Every wait (the hook's, a trigger's, a sensor's) and every step that must
+reach the API before it can go on (reattaching, collecting results) keeps one `Outage`:
+failures in a row back off exponentially, up to `BACKOFF_CAP`, and only when no call has
+succeeded for `budget` seconds does the wait give up, saying for how long and why.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+DEFAULT_OUTAGE_BUDGET = 1800.0
+"""Seconds without one successful call before a wait gives up (30 minutes)."""
+BACKOFF_CAP = 120.0
+"""The longest pause between two tries during an outage: the end of an outage is seen within two minutes."""
+FIRST_BACKOFF = 2.0
+OUTAGE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def is_outage(error: BaseException) -> bool:
+    """An error that says the API is unreachable or overloaded for now, not that the call is wrong."""
+    from airflow_openai.client.errors import (  # imported here: keeps DAG parsing light
+        APIConnectionError,
+        APIStatusError,
+        IncompleteDownloadError,
+    )
+
+    if isinstance(error, IncompleteDownloadError):  # the API answers, with a short body: no outage
+        return False
+    if isinstance(error, APIConnectionError):
+        return True
+    return isinstance(error, APIStatusError) and (
+        error.status_code in OUTAGE_STATUSES or error.status_code >= 500
+    )
+
+
+class OutageExceeded(Exception):
+    """The API could not be reached for longer than the outage budget."""
+
+
+class Outage:
+    """Failed calls in a row since the last success, how long to pause, and whether to give up."""
+
+    def __init__(
+        self,
+        budget: float = DEFAULT_OUTAGE_BUDGET,
+        now: float | None = None,
+        *,
+        first_backoff: float = FIRST_BACKOFF,
+        cap: float = BACKOFF_CAP,
+    ) -> None:
+        self.budget = budget
+        self.first_backoff = first_backoff
+        self.cap = cap
+        self.last_success = time.time() if now is None else now
+        self.failures = 0
+        self.last_error = ""
+
+    @property
+    def ongoing(self) -> bool:
+        return self.failures > 0
+
+    def succeeded(self, now: float) -> None:
+        if self.failures:
+            log.info("The API answers again after %d failed calls", self.failures)
+        self.failures = 0
+        self.last_success = now
+
+    def failed(self, error: BaseException) -> None:
+        self.failures += 1
+        self.last_error = str(error)
+
+    def exhausted(self, now: float) -> bool:
+        return self.ongoing and now - self.last_success >= self.budget
+
+    def backoff(self) -> float:
+        """Seconds to pause before the next try: doubling from `first_backoff`, at most `cap`, jittered."""
+        delay = min(self.first_backoff * 2 ** min(self.failures - 1, 30), self.cap)
+        return delay * (1 - 0.2 * random.random())
+
+    def describe(self, now: float) -> str:
+        return (
+            f"the API could not be reached for {now - self.last_success:.0f}s "
+            f"({self.failures} failed calls in a row, outage budget {self.budget:.0f}s); "
+            f"last error: {self.last_error}"
+        )
+
+
+def waited_out(
+    step: Callable[[], T],
+    what: str,
+    *,
+    budget: float = DEFAULT_OUTAGE_BUDGET,
+    sleep: Callable[[float], Any] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> T:
+    """Run `step` until it gets through an outage, pausing between tries; raise `OutageExceeded`
+    (from the last error) once the API has been unreachable for `budget` seconds.
+
+    `step` must be safe to run again: reattaching and collecting results are, since
+    creates are reconciled and results are written afresh.
+    """
+    outage = Outage(budget, clock())
+    while True:
+        try:
+            return step()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            outage.failed(exc)
+            now = clock()
+            if outage.exhausted(now):
+                raise OutageExceeded(f"{what} gave up: {outage.describe(now)}") from exc
+            pause = outage.backoff()
+            log.warning("%s failed (%s); the API seems down, trying again in %.0fs", what, exc, pause)
+            sleep(pause)
