@@ -44,7 +44,7 @@ CASES = {
             "id": "ftjob-1",
             "object": "fine_tuning.job",
             "created_at": NOW,
-            "model": "gpt-4o-mini",
+            "model": "gpt-4o-mini-2024-07-18",  # the API answers with the snapshot it resolved
             "status": "validating_files",
             "training_file": "file-train",
         },
@@ -131,6 +131,31 @@ def test_a_lost_create_is_found_not_repeated(server, case):
 
     assert result.id == found["id"]
     assert len([s for s in server.seen if (s.method, s.path) == create]) == 1, f"the {case} was created twice"
+
+
+@pytest.mark.parametrize(
+    ("case", "stale"),
+    [
+        ("invite", {"invited_at": NOW - 90 * 86400, "status": "expired"}),
+        ("invite", {"role": "owner"}),
+        ("project member", {"added_at": NOW - 3600}),
+        ("project member", {"role": "owner"}),
+    ],
+    ids=["expired invite", "invite with another role", "earlier member", "member with another role"],
+)
+def test_an_object_that_is_not_the_lost_ones_is_not_taken_for_it(server, case, stale):
+    """The create is sent again when the look-up finds only an older or different object."""
+    build, create, lookup, found = CASES[case]
+    server.queue(*create, Reply(502, error_body("upstream failed", type="server_error")), Reply(200, found))
+    is_list = case == "invite"
+    other = {**found, **stale, "id": "other"} if is_list else {**found, **stale}
+    for _ in range(10):
+        server.queue(*lookup, Reply(200, _page(other) if is_list else other))
+
+    result = hook_for(server.base_url).transport.request(build())
+
+    assert result.id == found["id"]
+    assert len([s for s in server.seen if (s.method, s.path) == create]) == 2
 
 
 def test_an_older_look_alike_is_not_taken_for_the_lost_batch(server):

@@ -62,19 +62,21 @@ class Reconcile(Generic[T]):
     """How to find what a create made when its answer was lost, instead of making a second one.
 
     `lookup` is a read (usually a list, newest first); the first of its items, among the
-    newest `RECONCILE_SCAN` and created no earlier than the create was sent (less
-    `CLOCK_SKEW`), for which `matches` holds is taken as the create's own object, and
-    `answer` turns it into what the create would have returned.
+    newest `RECONCILE_SCAN` and made no earlier than the create was sent (less `CLOCK_SKEW`;
+    `made_at` names the object's timestamp field), for which `matches` holds is taken as the
+    create's own object, and `answer` turns it into what the create would have returned.
+    An item without that timestamp is never taken: nothing would tell it from an old one.
     """
 
     lookup: ApiCall[Any]
     matches: Callable[[Any], bool]
     answer: Callable[[Any], T] = field(default=lambda item: item)
     what: str = "the object"
+    made_at: str = "created_at"
 
     def pick(self, item: Any, sent_at: float) -> T | None:
-        created = getattr(item, "created_at", None)
-        if isinstance(created, int | float) and created < sent_at - CLOCK_SKEW:
+        made = getattr(item, self.made_at, None)
+        if not isinstance(made, int | float) or made < sent_at - CLOCK_SKEW:
             return None
         return self.answer(item) if self.matches(item) else None
 

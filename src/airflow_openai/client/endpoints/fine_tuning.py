@@ -11,8 +11,10 @@ from airflow_openai.models import FineTuningJob, FineTuningJobCheckpoint, FineTu
 def create_fine_tuning_job(model: str, training_file: str, **options: Any) -> ApiCall[FineTuningJob]:
     """Start a job; `options` are the spec's other fields (validation_file, suffix, seed, hyperparameters...).
 
-    If the answer is lost, the job is looked for (same base model, training and validation
-    files, created since) before another one, paid for again, is started.
+    If the answer is lost, the job is looked for (same training and validation files, seed and
+    metadata, a model named as asked or as its dated snapshot, created since) before another
+    one, paid for again, is started. The API answers `gpt-4o-mini` with the snapshot it
+    resolved, `gpt-4o-mini-2024-07-18`, so the model is matched by prefix.
     """
     body = {
         "model": model,
@@ -24,7 +26,8 @@ def create_fine_tuning_job(model: str, training_file: str, **options: Any) -> Ap
         return (
             job.training_file == training_file
             and job.validation_file == body.get("validation_file")
-            and model in (job.model, getattr(job, "base_model", None))
+            and (job.model == model or job.model.startswith(f"{model}-"))
+            and ("seed" not in body or job.seed == body["seed"])
             and (getattr(job, "metadata", None) or {}) == (body.get("metadata") or {})
         )
 

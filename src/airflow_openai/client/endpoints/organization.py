@@ -54,9 +54,14 @@ def list_invites(limit: int | None = None, after: str | None = None) -> ListCall
 
 
 def create_invite(email: str, role: str) -> ApiCall[Invite]:
-    """Invite someone; a lost answer is reconciled by finding the invite to that address."""
+    """Invite someone; a lost answer is reconciled by finding a pending invite to that address,
+    with that role, sent since."""
+
+    def same(invite: Invite) -> bool:
+        return invite.email == email and invite.role == role and invite.status in (None, "pending")
+
     reconcile: Reconcile[Invite] = Reconcile(
-        list_invites(), lambda invite: invite.email == email, what=f"an invite to {email}"
+        list_invites(), same, what=f"an invite to {email}", made_at="invited_at"
     )
     body = {"email": email, "role": role}
     return ApiCall("POST", "/organization/invites", Invite.model_validate, json=body, reconcile=reconcile)
@@ -126,9 +131,14 @@ def list_project_users(
 
 
 def create_project_user(project_id: str, user_id: str, role: str) -> ApiCall[ProjectUser]:
+    """Add a member; a lost answer is reconciled by reading that member, added since with that role
+    (someone who was a member before is not taken for the one this call added)."""
     body = {"user_id": user_id, "role": role}
     added: Reconcile[ProjectUser] = Reconcile(
-        get_project_user(project_id, user_id), lambda _: True, what=f"member {user_id}"
+        get_project_user(project_id, user_id),
+        lambda member: member.role == role,
+        what=f"member {user_id}",
+        made_at="added_at",
     )
     path = f"{_project(project_id)}/users"
     return ApiCall("POST", path, ProjectUser.model_validate, json=body, reconcile=added)
