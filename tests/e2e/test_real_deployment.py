@@ -27,12 +27,6 @@ OUTAGE_SECONDS = 100
 """Real seconds without a successful poll: well past the wait's old give-up point (10 failed polls,
 about 38 s) and 100 emulated minutes on the emulator's clock."""
 
-NOT_CANCELLED = pytest.mark.xfail(
-    strict=False, reason="issue 10 item 1 not yet built: the old trigger's on_kill cancels the batch"
-)
-OUTAGE_BUDGET = pytest.mark.xfail(
-    strict=False, reason="issue 10 item 2 not yet built: polling gives up after 10 failed polls"
-)
 
 
 def assert_results(run: ScenarioRun, *, try_number: int = 1) -> None:
@@ -117,7 +111,6 @@ def test_triggerer_killed_mid_wait(scenario: ScenarioRun) -> None:
     assert_results(scenario)
 
 
-@NOT_CANCELLED
 def test_clearing_a_deferred_task(scenario: ScenarioRun) -> None:
     batch_id = hold_until_polled(scenario, "e2e_cleared")
     acted = time.monotonic()
@@ -135,7 +128,6 @@ def test_clearing_a_deferred_task(scenario: ScenarioRun) -> None:
     assert_results(scenario, try_number=2)
 
 
-@NOT_CANCELLED
 def test_mark_success_while_waiting(scenario: ScenarioRun) -> None:
     batch_id = hold_until_polled(scenario, "e2e_marked_success")
     acted = time.monotonic()
@@ -148,7 +140,6 @@ def test_mark_success_while_waiting(scenario: ScenarioRun) -> None:
     assert "Task failed with exception" not in scenario.log()
 
 
-@OUTAGE_BUDGET
 def test_api_outage_while_waiting(scenario: ScenarioRun) -> None:
     batch_id = hold_until_polled(scenario, "e2e_outage")
     before = scenario.emulator.requests("/v1/batches/*", "GET")
