@@ -94,3 +94,32 @@ def test_the_async_download_is_checked_too(emu, hook, stored, tmp_path):
     with pytest.raises(IncompleteDownloadError):
         asyncio.run(download())
     assert not (tmp_path / "copy.jsonl").exists()
+
+
+class WriteOnce(io.RawIOBase):
+    """A destination that cannot seek, like an object storage writer or a pipe: what it is given stays."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk) -> int:
+        self.received += chunk
+        return len(chunk)
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_a_destination_that_cannot_seek_receives_only_a_whole_file(emu, hook, stored, framing):
+    file_id, content = stored
+    _cut_bodies(emu, framing, times=1)
+    whole = WriteOnce()
+    assert hook.download_file(file_id, whole) == len(content) and bytes(whole.received) == content
+
+    _cut_bodies(emu, framing, times=10)
+    nothing = WriteOnce()
+    with pytest.raises(APIConnectionError):  # IncompleteDownloadError is one too
+        hook.download_file(file_id, nothing)
+    assert nothing.received == b"", "not one byte of a short body reaches a destination that keeps it"

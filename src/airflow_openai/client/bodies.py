@@ -84,3 +84,16 @@ class ViewStream(io.RawIOBase):
         """Lets go of the memory: the buffer behind it is reused for the next part."""
         self._view = memoryview(b"")
         super().close()
+
+
+def remaining_bytes(stream: IO[bytes]) -> int | None:
+    """Bytes left from the stream's position to its end, if it can tell without being read."""
+    try:
+        if not stream.seekable():
+            return None
+        here = stream.tell()
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(here)
+        return end - here
+    except (AttributeError, OSError, ValueError):
+        return None

@@ -6,6 +6,8 @@ import contextlib
 from collections.abc import Iterator
 from typing import IO
 
+from airflow_openai.client.errors import IncompleteDownloadError
+
 
 class Sink:
     """Counts what is written and, on a retried download, starts over from where it began.
@@ -23,7 +25,10 @@ class Sink:
         if self.written == 0:
             return
         if self._start is None:
-            raise OSError("the download failed part-way into a destination that cannot be rewound")
+            raise IncompleteDownloadError(
+                f"the download failed after {self.written:,} bytes, into a destination that cannot be "
+                "wound back for another try"
+            )
         self.discard()
 
     def discard(self) -> None:
@@ -53,3 +58,8 @@ def _position(stream: IO[bytes]) -> int | None:
         return stream.tell() if stream.seekable() else None
     except (AttributeError, OSError, ValueError):
         return None
+
+
+def rewindable(stream: IO[bytes]) -> bool:
+    """Whether a failed download into `stream` can be taken back and tried again."""
+    return _position(stream) is not None

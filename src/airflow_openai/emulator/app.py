@@ -8,7 +8,6 @@ route: give every response an `x-request-id`, check the bearer key (admin keys o
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 from typing import Any
 
@@ -21,7 +20,7 @@ from airflow_openai.emulator import control, dashboard
 from airflow_openai.emulator.errors import EmulatorError, unauthorized
 from airflow_openai.emulator.faults import Fault
 from airflow_openai.emulator.link import paced
-from airflow_openai.emulator.lost_answers import act_then_fault, drop_mid_answer
+from airflow_openai.emulator.lost_answers import act_then_fault, drop_mid_answer, fault_error, send_error
 from airflow_openai.emulator.resources import batches, files, inference, models, uploads
 from airflow_openai.emulator.state import EmulatorState
 
@@ -116,7 +115,7 @@ class Gate:
             key = self._authenticate(path, headers.get("authorization", ""))
             extra_headers, late_fault = await self._admit(scope["method"], path, key, send_with_id)
         except EmulatorError as error:
-            await self._reply(send_with_id, error.status, error.envelope(), error.headers)
+            await send_error(send_with_id, error)
             return
 
         async def send_with_limits(message: dict[str, Any]) -> None:
@@ -181,24 +180,4 @@ class Gate:
             await drop_mid_answer(send)
         if fault.status is None:
             return limit_headers, None
-        headers = dict(fault.headers)
-        if fault.retry_after is not None:
-            headers["retry-after"] = f"{fault.retry_after:g}"
-        if fault.status == 429:
-            headers.setdefault("x-ratelimit-limit-requests", "60")
-            headers.setdefault("x-ratelimit-remaining-requests", "0")
-            headers.setdefault("x-ratelimit-reset-requests", f"{fault.retry_after or 1:g}s")
-        kind = (
-            "requests"
-            if fault.status == 429
-            else ("server_error" if fault.status >= 500 else "invalid_request_error")
-        )
-        raise EmulatorError(fault.status, fault.message, type=kind, headers=headers)
-
-    @staticmethod
-    async def _reply(send: Any, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-        payload = json.dumps(body).encode()
-        raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-        raw += [(k.encode(), v.encode()) for k, v in headers.items()]
-        await send({"type": "http.response.start", "status": status, "headers": raw})
-        await send({"type": "http.response.body", "body": payload})
+        raise fault_error(fault)

@@ -21,6 +21,10 @@ class Fault:
     its answer lost: dropped (`drop`), held back past the client's timeout (`latency_ms`), or
     replaced by an error (`status`). That is the window in which a naive retry pays twice.
 
+    `act_after_ms` reads the whole request, waits that long and only then acts on it, as a
+    service still busy when its client's timeout struck: the object appears after the
+    client has given up, so a look-up made at once does not find it yet.
+
     `truncate_after` lets the request through and cuts its answer's body after that many
     bytes. The framing says how the cut looks: `"chunked"`, no `Content-Length` and the
     connection closes mid-body (an HTTP error); `"clean"`, no `Content-Length` and the body
@@ -36,6 +40,7 @@ class Fault:
     latency_ms: int = 0
     drop: bool = False
     after: bool = False
+    act_after_ms: int = 0
     truncate_after: int | None = None
     truncate_framing: str = "chunked"
     message: str = "Injected fault"
@@ -50,7 +55,7 @@ class Fault:
     @property
     def acts_first(self) -> bool:
         """The service handles the request before the fault touches its answer."""
-        return self.after or self.truncate_after is not None
+        return self.after or self.act_after_ms > 0 or self.truncate_after is not None
 
     def matches(self, method: str, path: str) -> bool:
         return fnmatch.fnmatchcase(method, self.method.upper()) and fnmatch.fnmatchcase(path, self.path)

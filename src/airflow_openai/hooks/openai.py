@@ -6,6 +6,8 @@ import asyncio
 import functools
 import mimetypes
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -16,9 +18,10 @@ from airflow.sdk import BaseHook
 
 from airflow_openai.client.calls import ApiCall
 from airflow_openai.client.endpoints import files
-from airflow_openai.client.exchange import tls_context, tls_context_ready
+from airflow_openai.client.exchange import DOWNLOAD_CHUNK, tls_context, tls_context_ready
 from airflow_openai.client.policy import RetryPolicy
 from airflow_openai.client.settings import ClientSettings
+from airflow_openai.client.sink import rewindable
 from airflow_openai.client.transport import AsyncTransport, SyncTransport
 from airflow_openai.hooks.api_methods import (
     BatchesAPI,
@@ -307,8 +310,17 @@ class OpenAIHook(
         `IncompleteDownloadError` and removes what it wrote; a short file is never left looking whole.
         """
         expected = self.get_file(file_id).bytes
+        call = files.download_file(file_id)
         with removed_on_failure(destination), open_binary(destination, "wb", make_local_parents=True) as sink:
-            return self.transport.download(files.download_file(file_id), stoppable(sink, stop), expected)
+            if rewindable(sink):
+                return self.transport.download(call, stoppable(sink, stop), expected)
+            # An object storage writer or a pipe cannot be wound back for another try: the bytes
+            # are checked in a local spool first, so the destination only ever receives a whole file.
+            with tempfile.TemporaryFile(prefix="openai-download-") as spool:
+                size = self.transport.download(call, stoppable(spool, stop), expected)
+                spool.seek(0)
+                shutil.copyfileobj(spool, stoppable(sink, stop), DOWNLOAD_CHUNK)
+                return size
 
     async def adownload_file(self, file_id: str, destination: PathOrFile) -> int:
         """`download_file` for an event loop, which it never blocks: opening, writing and closing the

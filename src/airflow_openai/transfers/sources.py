@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from airflow_openai.client.bodies import remaining_bytes
 from airflow_openai.storage import is_object_storage
 
 SPOOL_BUFFER = 8 * 1024 * 1024
@@ -48,7 +49,7 @@ def open_source(source: Any, filename: str | None = None) -> Iterator[OpenedSour
             yield OpenedSource(stream, local.stat().st_size, filename or local.name)
         return
     name = filename or Path(getattr(source, "name", "") or "upload.bin").name
-    size = _remaining(source)
+    size = remaining_bytes(source)
     if size is not None:
         yield OpenedSource(source, size, name)
         return
@@ -57,16 +58,3 @@ def open_source(source: Any, filename: str | None = None) -> Iterator[OpenedSour
         size = spool.tell()
         spool.seek(0)
         yield OpenedSource(spool, size, name)
-
-
-def _remaining(stream: IO[bytes]) -> int | None:
-    """Bytes left from the current position, if the stream can tell without being read."""
-    try:
-        if not stream.seekable():
-            return None
-        here = stream.tell()
-        end = stream.seek(0, os.SEEK_END)
-        stream.seek(here)
-        return end - here
-    except (AttributeError, OSError, ValueError):
-        return None

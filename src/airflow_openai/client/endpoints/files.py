@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from airflow_openai.client.bodies import remaining_bytes
 from airflow_openai.client.calls import ApiCall, ListCall, MultipartFile, Reconcile, raw_json, segment
 from airflow_openai.models import DeletedObject, OpenAIFile, Upload, UploadPart
 
@@ -15,7 +16,7 @@ def create_file(file: IO[bytes], purpose: str, filename: str) -> ApiCall[OpenAIF
     the batch pipeline names its input files by their content's fingerprint) before it is sent again.
     """
     part = MultipartFile.of(filename, file)
-    size = _remaining(file)
+    size = remaining_bytes(file)
 
     def same(found: OpenAIFile) -> bool:
         return (
@@ -105,16 +106,3 @@ def complete_upload(
 
 def cancel_upload(upload_id: str) -> ApiCall[Upload]:
     return ApiCall("POST", f"/uploads/{segment(upload_id)}/cancel", Upload.model_validate, repeatable=True)
-
-
-def _remaining(stream: IO[bytes]) -> int | None:
-    """Bytes from the stream's position to its end, or None when it cannot tell without reading."""
-    try:
-        if not stream.seekable():
-            return None
-        here = stream.tell()
-        end = stream.seek(0, 2)
-        stream.seek(here)
-        return end - here
-    except (AttributeError, OSError, ValueError):
-        return None
