@@ -7,10 +7,17 @@ from airflow_openai.client.settings import ClientSettings
 from airflow_openai.hooks.openai import OpenAIHook
 from tests.support.keys import ADMIN_KEY, PROJECT_KEY
 
-FAST_RETRIES = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05)
+FAST_RETRIES = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05, settle=(0.05, 0.1))
 
 
-def hook_for(base_url: str, *, max_retries: int = 2, fast: bool = True, **overrides: object) -> OpenAIHook:
+def hook_for(
+    base_url: str,
+    *,
+    max_retries: int = 2,
+    fast: bool = True,
+    policy: RetryPolicy | None = None,
+    **overrides: object,
+) -> OpenAIHook:
     values = {
         "api_key": PROJECT_KEY,
         "admin_api_key": ADMIN_KEY,
@@ -23,5 +30,6 @@ def hook_for(base_url: str, *, max_retries: int = 2, fast: bool = True, **overri
         **overrides,
     }
     settings = ClientSettings(**values)  # type: ignore[arg-type]
-    policy = RetryPolicy(max_retries=max_retries, initial_delay=0.01, max_delay=0.05) if fast else None
+    if policy is None and fast:
+        policy = RetryPolicy(max_retries, initial_delay=0.01, max_delay=0.05, settle=(0.05, 0.1))
     return OpenAIHook(settings=settings, retry_policy=policy)

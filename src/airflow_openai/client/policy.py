@@ -37,6 +37,9 @@ class RetryPolicy:
     initial_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 60.0
+    settle: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+    """Pauses between look-ups for what a create whose answer was lost made, before it is sent
+    again: a server still at work when the client gave up lists the object a little later."""
 
     def should_retry(self, error: BaseException) -> bool:
         """True for connection errors, timeouts, 408, 409, 429 and 5xx, unless the server says otherwise."""
@@ -138,6 +141,15 @@ class CallAttempts:
                 f"{self.call.describe} was sent and its answer was lost ({error}); it is not sent again, "
                 "because what it may have created cannot be looked up: check for it before trying again"
             ) from error
+
+    def worth_a_last_look(self, error: BaseException) -> bool:
+        """After the last attempt failed: an answer was lost on the way, so what the create made may
+        exist (the last answer lost, or a re-sent create refused because the first one went through)."""
+        return (
+            self.lost is not None
+            and self.call.reconcile is not None
+            and not isinstance(error, AnswerLostError)
+        )
 
     @property
     def look_first(self) -> bool:

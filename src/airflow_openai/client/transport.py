@@ -88,9 +88,9 @@ class SyncTransport:
 
         def attempt() -> T:
             if attempts.look_first:
-                found = self._look_up(call, attempts.sent_at)
+                found = self._settled_look_up(call, attempts)
                 if found is not None:
-                    return attempts.found(found)
+                    return found
             try:
                 response = self._send(call)
             except OpenAIError as exc:
@@ -98,7 +98,31 @@ class SyncTransport:
                 raise
             return parse_answer(call, decode_json(call, response), response)
 
-        return self._retried(call, attempt)
+        try:
+            return self._retried(call, attempt)
+        except OpenAIError as exc:
+            if not attempts.worth_a_last_look(exc):
+                raise
+            found = self._settled_look_up(call, attempts, quiet=True)
+            if found is None:
+                raise
+            return found
+
+    def _settled_look_up(self, call: ApiCall[T], attempts: CallAttempts, quiet: bool = False) -> T | None:
+        """Look for what the lost create made, again after each of the policy's settle pauses."""
+        for pause in (*self.policy.settle, None):
+            try:
+                found = self._look_up(call, attempts.sent_at)
+            except OpenAIError:
+                if not quiet:
+                    raise
+                return None
+            if found is not None:
+                return attempts.found(found)
+            if pause is None:
+                return None
+            self._sleep(pause)
+        return None
 
     def _look_up(self, call: ApiCall[T], sent_at: float) -> T | None:
         reconcile = call.reconcile
@@ -248,9 +272,9 @@ class AsyncTransport:
 
         async def attempt() -> T:
             if attempts.look_first:
-                found = await self._look_up(call, attempts.sent_at)
+                found = await self._settled_look_up(call, attempts)
                 if found is not None:
-                    return attempts.found(found)
+                    return found
             try:
                 response = await self._send(call)
             except OpenAIError as exc:
@@ -258,7 +282,33 @@ class AsyncTransport:
                 raise
             return parse_answer(call, decode_json(call, response), response)
 
-        return await self._retried(call, attempt)
+        try:
+            return await self._retried(call, attempt)
+        except OpenAIError as exc:
+            if not attempts.worth_a_last_look(exc):
+                raise
+            found = await self._settled_look_up(call, attempts, quiet=True)
+            if found is None:
+                raise
+            return found
+
+    async def _settled_look_up(
+        self, call: ApiCall[T], attempts: CallAttempts, quiet: bool = False
+    ) -> T | None:
+        """As `SyncTransport._settled_look_up`."""
+        for pause in (*self.policy.settle, None):
+            try:
+                found = await self._look_up(call, attempts.sent_at)
+            except OpenAIError:
+                if not quiet:
+                    raise
+                return None
+            if found is not None:
+                return attempts.found(found)
+            if pause is None:
+                return None
+            await self._sleep(pause)
+        return None
 
     async def _look_up(self, call: ApiCall[T], sent_at: float) -> T | None:
         reconcile = call.reconcile
