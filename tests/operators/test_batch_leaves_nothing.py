@@ -16,7 +16,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskD
 
 from airflow_openai.client import OpenAIError
 from airflow_openai.operators.batch import OpenAIBatchOperator
-from tests.support.batches import wait_for
+from tests.support.batches import mixed_embeddings, wait_for
 from tests.support.task_instance import TaskInstanceStandIn
 
 EMBEDDINGS = {"endpoint": "/v1/embeddings", "model": "text-embedding-3-small"}
@@ -40,11 +40,6 @@ def _operator(tmp_path, **kwargs):
     kwargs.setdefault("model", "gpt-4o-mini")
     kwargs.setdefault("poll_interval", 0.2)
     return OpenAIBatchOperator(task_id="batch", output_path=str(tmp_path / "out.jsonl"), **kwargs)
-
-
-def _mixed_embeddings(count: int) -> list[dict]:
-    """Embedding requests of which every third fails with a 400 (too many dimensions)."""
-    return [{"input": f"text {n}", "dimensions": 8 if n % 3 else 99999} for n in range(count)]
 
 
 def test_success(emu, scratch, tmp_path):
@@ -98,7 +93,7 @@ def test_a_timeout(emu, scratch, tmp_path):
 
 
 def test_too_many_failed_rows(emu, scratch, tmp_path):
-    op = _operator(tmp_path, prompts=None, requests=_mixed_embeddings(6), **EMBEDDINGS)
+    op = _operator(tmp_path, prompts=None, requests=mixed_embeddings(6), **EMBEDDINGS)
     with pytest.raises(AirflowFailException, match="2 of 6 requests failed"):
         op.execute({"ti": TaskInstanceStandIn("batch")})
     assert (tmp_path / "out.jsonl").exists(), "the results are saved before the task fails"

@@ -9,6 +9,7 @@ import pytest
 
 from airflow_openai.client import OpenAIError
 from airflow_openai.outage import OutageExceeded
+from tests.support.batches import mixed_embeddings
 from tests.support.dag_runner import run_dag, task_states, xcom_value
 from tests.support.task_instance import TaskInstanceStandIn
 
@@ -20,11 +21,6 @@ def _rows(path):
         return [json.loads(line) for line in results]
 
 
-def _mixed_embeddings(count: int) -> list[dict]:
-    """Embedding requests of which every third fails with a 400 (too many dimensions)."""
-    return [{"input": f"text {n}", "dimensions": 8 if n % 3 else 99999} for n in range(count)]
-
-
 def test_every_request_submitted_gets_one_row_and_the_manifest_counts_them(
     airflow_db, emu, emu_hook, new_dag, tmp_path
 ):
@@ -33,7 +29,7 @@ def test_every_request_submitted_gets_one_row_and_the_manifest_counts_them(
     with new_dag() as dag:
         OpenAIBatchOperator(
             task_id="batch",
-            requests=_mixed_embeddings(30),
+            requests=mixed_embeddings(30),
             poll_interval=0.2,
             max_failed_fraction=0.5,
             output_path=str(tmp_path / "o.jsonl"),

@@ -20,6 +20,11 @@ def chat_line(n: int, url: str = "/v1/chat/completions", **body: Any) -> dict[st
     }
 
 
+def mixed_embeddings(count: int) -> list[dict[str, Any]]:
+    """Embedding requests of which every third fails with a 400 (too many dimensions)."""
+    return [{"input": f"text {n}", "dimensions": 8 if n % 3 else 99999} for n in range(count)]
+
+
 def jsonl(lines: list[Any]) -> io.BytesIO:
     return io.BytesIO(
         "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines).encode()

@@ -70,7 +70,7 @@ class SyncTransport:
         request = build_request(self._client, self.settings, call)
         with translated_transport_errors(request):
             response = self._client.send(request, stream=stream)
-            if response.is_error:
+            if response.is_error or response.is_redirect:  # read whole: a stream is never left open
                 response.read()
         raise_for_error(response)
         return response
@@ -254,7 +254,7 @@ class AsyncTransport:
         with translated_transport_errors(request):
             async with self._in_flight:
                 response = await self._client.send(request, stream=stream)
-            if response.is_error:
+            if response.is_error or response.is_redirect:
                 await response.aread()
         raise_for_error(response)
         return response
