@@ -59,6 +59,25 @@ async def test_a_connection_the_server_closed_is_not_reused(server):
         assert stack.opened == 2 and stack.idle == 1
 
 
+async def test_a_connection_the_server_dropped_while_idle_is_not_reused():
+    async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.close()  # keep-alive was promised; the server drops the connection anyway
+
+    server = await asyncio.start_server(answer_then_hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transport = StackedTransport(tls_context(), keep=10)
+    async with server, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/", transport=transport) as client:
+        (await client.get("first")).raise_for_status()
+        assert transport.connections.idle == 1
+        await asyncio.sleep(0.2)
+        (await client.get("second")).raise_for_status()
+        assert transport.connections.opened == 2, "the dropped connection was seen and replaced"
+
+
 async def test_idle_connections_past_the_keepalive_expiry_are_closed(server):
     server.handle("GET", "/v1/batches/batch_abc", lambda seen: Reply(200, BATCH))
     transport = StackedTransport(tls_context(), keep=10, keepalive_expiry=0.05)

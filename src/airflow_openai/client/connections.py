@@ -10,7 +10,8 @@ CPU on the pool than on the requests, and opened a new connection for almost eve
 most recently used one (probing that one only), or opens a new one; a finished response
 gives its connection back. Connections idle past the keep-alive expiry are closed as the
 stack is used. It sets no limit of its own: the `AsyncTransport` semaphore already bounds
-requests in flight, and so the connections open.
+requests in flight, and so the connections open. Its sockets are plain asyncio ones
+(`network.AsyncioBackend`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import cast
 
 import httpcore
 import httpx
+
+from airflow_openai.client.network import AsyncioBackend
 
 KEEPALIVE_EXPIRY = 5.0
 """Seconds an idle connection is kept for reuse (httpx's default)."""
@@ -40,6 +43,7 @@ class ConnectionStack:
         self._ssl_context = ssl_context
         self._keep = keep
         self._keepalive_expiry = keepalive_expiry
+        self._network = AsyncioBackend()
         self._idle: dict[_Key, deque[tuple[float, httpcore.AsyncHTTPConnection]]] = {}
         self._busy: set[httpcore.AsyncHTTPConnection] = set()
         self.opened = 0
@@ -79,7 +83,10 @@ class ConnectionStack:
             await connection.aclose()
         self.opened += 1
         return httpcore.AsyncHTTPConnection(
-            origin, ssl_context=self._ssl_context, keepalive_expiry=self._keepalive_expiry
+            origin,
+            ssl_context=self._ssl_context,
+            keepalive_expiry=self._keepalive_expiry,
+            network_backend=self._network,
         )
 
     async def _give_back(self, connection: httpcore.AsyncHTTPConnection) -> None:
