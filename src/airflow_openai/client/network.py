@@ -22,6 +22,9 @@ from typing import Any, cast
 
 import httpcore
 
+HAPPY_EYEBALLS_DELAY = 0.25
+"""Seconds before trying a host's next address while one is still connecting (RFC 8305), as anyio
+does: a host whose IPv6 route is broken is reached over IPv4 instead of timing out."""
 READ_BUFFER_LIMIT = 1 << 20
 """Bytes held unread before the socket stops being read (read again below a quarter of it)."""
 
@@ -179,7 +182,9 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         loop = asyncio.get_running_loop()
         connection = _Connection()
         local = None if local_address is None else (local_address, 0)
-        connecting = loop.create_connection(lambda: connection, host, port, local_addr=local)
+        connecting = loop.create_connection(
+            lambda: connection, host, port, local_addr=local, happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY
+        )
         try:
             await asyncio.wait_for(connecting, timeout)
         except asyncio.TimeoutError as exc:
