@@ -24,6 +24,8 @@ BACKOFF_CAP = 120.0
 """The longest pause between two tries during an outage: the end of an outage is seen within two minutes."""
 FIRST_BACKOFF = 2.0
 OUTAGE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+LASTING_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
+"""429s that do not pass by waiting: the quota or the budget is used up."""
 
 
 def is_outage(error: BaseException) -> bool:
@@ -38,9 +40,9 @@ def is_outage(error: BaseException) -> bool:
         return False
     if isinstance(error, APIConnectionError):
         return True
-    return isinstance(error, APIStatusError) and (
-        error.status_code in OUTAGE_STATUSES or error.status_code >= 500
-    )
+    if not isinstance(error, APIStatusError) or error.status_code not in OUTAGE_STATUSES:
+        return False
+    return error.code not in LASTING_CODES and error.headers.get("x-should-retry") != "false"
 
 
 class OutageExceeded(Exception):

@@ -21,11 +21,14 @@ class KillVerdict:
     why: str
 
 
-def kill_verdict(known: bool, state: str | None) -> KillVerdict:
+def kill_verdict(known: bool, state: str | None, *, in_worker: bool = False) -> KillVerdict:
     """Cancel only when the task is really being stopped; say why either way.
 
-    `known` is False when the state could not be read (outside Airflow, or an Airflow that
-    cannot tell): then the task is taken as stopped, as every kill used to be.
+    `known` is False when the state could not be read (outside Airflow, an Airflow that
+    cannot tell, or a channel that did not answer in time): then the task is taken as
+    stopped, as every kill used to be. `in_worker` is True for the operator's own `on_kill`:
+    there, a state still `running` means the attempt itself is ending (`execution_timeout`,
+    the worker shutting down), not that a new try has begun.
     """
     if not known:
         return KillVerdict(True, "the task's state could not be read, so the task is taken as stopped")
@@ -33,6 +36,12 @@ def kill_verdict(known: bool, state: str | None) -> KillVerdict:
         return KillVerdict(True, f"the task was marked {state}")
     if state == "success":
         return KillVerdict(False, "the task was marked success, which leaves what it started running")
+    if in_worker and state == "running":
+        return KillVerdict(
+            True, "the attempt is ending while it runs (execution_timeout or a worker shutdown)"
+        )
+    if state == "up_for_retry":
+        return KillVerdict(False, "the task will be retried, and its next try takes the work over")
     return KillVerdict(
         False, f"the task was cleared (now {state or 'waiting to run'}): its next try takes the work over"
     )

@@ -7,6 +7,7 @@ unit test) there is no channel and the state is unknown.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 TaskState = tuple[bool, str | None]
@@ -31,18 +32,31 @@ def _request(dag_id: str, task_id: str, run_id: str, map_index: int | None) -> A
     return GetTaskStates(dag_id=dag_id, task_ids=[task_id], run_ids=[run_id], map_index=mapped)
 
 
-def current_state(dag_id: str, task_id: str, run_id: str, map_index: int | None = -1) -> TaskState:
-    """The task instance's state now, or `UNKNOWN` where it cannot be read."""
-    try:
-        from airflow.sdk.execution_time import task_runner
+ASK_TIMEOUT = 2.0
+"""Seconds a worker's `on_kill` waits for the state. It runs in the SIGTERM handler, on the main
+thread, which may itself be inside a call on the same channel: the question goes from another
+thread, and no answer in time means the state is unknown rather than a hung kill."""
 
-        comms = getattr(task_runner, "SUPERVISOR_COMMS", None)
-        if comms is None:
-            return UNKNOWN
-        answer = comms.send(_request(dag_id, task_id, run_id, map_index))
-        return _pick(answer.task_states, run_id, task_id, map_index)
-    except Exception:  # an older Airflow, or no supervisor: the caller decides without the state
-        return UNKNOWN
+
+def current_state(dag_id: str, task_id: str, run_id: str, map_index: int | None = -1) -> TaskState:
+    """The task instance's state now, or `UNKNOWN` where it cannot be read within `ASK_TIMEOUT`."""
+    answer: list[TaskState] = []
+
+    def ask() -> None:
+        try:
+            from airflow.sdk.execution_time import task_runner
+
+            comms = getattr(task_runner, "SUPERVISOR_COMMS", None)
+            if comms is not None:
+                result = comms.send(_request(dag_id, task_id, run_id, map_index))
+                answer.append(_pick(result.task_states, run_id, task_id, map_index))
+        except Exception:  # an older Airflow, or no supervisor: the caller decides without the state
+            pass
+
+    asking = threading.Thread(target=ask, name="openai-task-state", daemon=True)
+    asking.start()
+    asking.join(ASK_TIMEOUT)
+    return answer[0] if answer else UNKNOWN
 
 
 async def acurrent_state(dag_id: str, task_id: str, run_id: str, map_index: int | None = -1) -> TaskState:

@@ -123,6 +123,7 @@ def test_clearing_a_deferred_task(scenario: ScenarioRun) -> None:
     wait_for_on_kill(scenario, 1, batch_id, acted)
     batches = [(b["id"], b["status"]) for b in scenario.batches()]
     assert batches == [(batch_id, "in_progress")], f"after the clear the DAG's batches are {batches}"
+    assert "its next try takes the work over" in scenario.log(1), "the old trigger says why it did not cancel"
     scenario.emulator.release_batches()
     scenario.wait("success", timeout=180, min_try=2)
     assert_results(scenario, try_number=2)
@@ -138,6 +139,21 @@ def test_mark_success_while_waiting(scenario: ScenarioRun) -> None:
     assert scenario.ti()["state"] == "success"
     assert len(scenario.batches()) == 1
     assert "Task failed with exception" not in scenario.log()
+    assert "Not cancelling batches" in scenario.log() and "marked success" in scenario.log()
+
+
+def test_mark_failed_while_waiting_cancels_the_batch(scenario: ScenarioRun) -> None:
+    """The one user action that really stops the task: its batch is cancelled, and the log says why."""
+    batch_id = hold_until_polled(scenario, "e2e_marked_failed")
+    scenario.api.set_state(scenario.dag_id, scenario.run_id, "summarise", "failed")
+    deadline = time.monotonic() + 60
+    while (status := scenario.emulator.batch(batch_id)["status"]) not in ("cancelling", "cancelled"):
+        assert time.monotonic() < deadline, f"after mark failed the batch is still {status}"
+        time.sleep(1)
+    scenario.emulator.release_batches()
+    assert scenario.ti()["state"] == "failed" and len(scenario.batches()) == 1
+    log = scenario.log()
+    assert "Cancelling batches" in log and "marked failed" in log
 
 
 def test_api_outage_while_waiting(scenario: ScenarioRun) -> None:

@@ -128,3 +128,47 @@ def test_backoff_doubles_and_is_capped():
     assert max(pauses) <= 120 and not outage.exhausted(1799) and outage.exhausted(1800)
     outage.succeeded(1800)
     assert not outage.ongoing and not outage.exhausted(5000)
+
+
+def test_a_trigger_started_again_on_an_old_batch_still_has_its_whole_outage_budget(
+    openai_emulator_clean, emu_hook
+):
+    """After a triggerer restart the batch may be hours old: one failed poll must not end the wait."""
+    batch_id = _batch(emu_hook)
+    openai_emulator_clean.fault(f"/v1/batches/{batch_id}", method="GET", status=503, count=3)
+
+    async def first_event():
+        trigger = _trigger([batch_id], started_at=time.time() - 7200)
+        async for event in trigger.run():
+            return event.payload
+
+    payload = asyncio.run(first_event())
+
+    assert payload["status"] == "success", payload
+
+
+@pytest.mark.parametrize(
+    ("state", "in_worker", "cancel"),
+    [
+        ("running", True, True),  # execution_timeout, a worker shutting down: nobody takes over
+        ("running", False, False),  # in the triggerer, a running task is the cleared task's new try
+        ("restarting", True, False),
+        ("up_for_retry", True, False),
+    ],
+)
+def test_the_verdict_knows_who_asks(state, in_worker, cancel):
+    assert kill_verdict(True, state, in_worker=in_worker).cancel is cancel
+
+
+def test_errors_that_do_not_pass_by_waiting_are_no_outage():
+    import httpx
+
+    from airflow_openai.client import RateLimitError
+    from airflow_openai.outage import is_outage
+
+    def limited(code, headers=None):
+        return RateLimitError("no", status_code=429, code=code, headers=httpx.Headers(headers or {}))
+
+    assert is_outage(limited("rate_limit_exceeded"))
+    assert not is_outage(limited("insufficient_quota"))
+    assert not is_outage(limited(None, {"x-should-retry": "false"}))

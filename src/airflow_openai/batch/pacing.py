@@ -10,6 +10,7 @@ the wait gives up only when no poll has succeeded for the outage budget.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from airflow_openai.batch.assessment import BatchAssessment
@@ -50,7 +51,12 @@ class BatchWatch:
     """One wait over several batches: their latest assessments, their observed progress rate,
     and when to look again. The hook's blocking wait and the trigger drive the same watch."""
 
-    def __init__(self, batch_ids: list[str], pacing: PollPacing, started_at: float) -> None:
+    def __init__(
+        self, batch_ids: list[str], pacing: PollPacing, started_at: float, now: float | None = None
+    ) -> None:
+        """`started_at` is when the batches were submitted (it paces the polls); `now`, when this
+        watch begins: an outage is counted from there, not from the submission, so a trigger
+        that starts again on a batch hours old still gets its whole outage budget."""
         self.batch_ids = list(batch_ids)
         self.pacing = pacing
         self.started_at = started_at
@@ -59,7 +65,7 @@ class BatchWatch:
         self._rates: dict[str, float] = {}
         self.outage = Outage(
             pacing.outage_budget,
-            started_at,
+            time.time() if now is None else now,
             first_backoff=pacing.minimum,
             cap=min(BACKOFF_CAP, pacing.maximum),
         )
@@ -101,6 +107,7 @@ class BatchWatch:
         delay = min(delays, default=self.pacing.minimum)
         if self.outage.ongoing:  # back off while the API is down, however close the batches seemed
             delay = max(delay, self.outage.backoff())
+            delay = min(delay, max(self.outage.last_success + self.outage.budget - now, 0.0))
         if deadline is not None:
             delay = min(delay, max(deadline - now, 0.0))
         return delay

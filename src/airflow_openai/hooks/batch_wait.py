@@ -35,7 +35,7 @@ class BatchWaitMixin:
         others), raises `BatchTimeout` past `deadline` (a Unix time), and `OutageExceeded`
         when no poll has succeeded for `pacing.outage_budget` seconds (polls back off meanwhile).
         """
-        watch = BatchWatch(list(batch_ids), pacing or PollPacing(), started_at or clock())
+        watch = BatchWatch(list(batch_ids), pacing or PollPacing(), started_at or clock(), now=clock())
         while True:
             now = clock()
             for batch_id in watch.pending():

@@ -190,14 +190,14 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         state = UNKNOWN
         if identity is not None:
             state = current_state(identity.dag_id, identity.task_id, identity.run_id, identity.map_index)
-        verdict = kill_verdict(*state)
-        self._killed = verdict.why
+        verdict = kill_verdict(*state, in_worker=True)
         if not self._submitted:
             return
         if not self.cancel_on_kill:
             self.log.info("Not cancelling batches %s: cancel_on_kill is off", ", ".join(self._submitted))
         elif verdict.cancel:
             self.log.info("Cancelling batches %s: %s", ", ".join(self._submitted), verdict.why)
+            self._killed = verdict.why  # a wait that then sees them cancelled says the task was killed
             self._cancel(self._submitted, "the task was killed")
         else:
             self.log.info("Not cancelling batches %s: %s", ", ".join(self._submitted), verdict.why)
@@ -267,7 +267,8 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         self._workdir = None
         self._prepared_input = None
 
-    def _submit(self, context: Any, prepared: Any, round: int) -> list[str]:
+    def _submit(self, context: Any, prepared: Any, round: int, earlier: list[str] | None = None) -> list[str]:
+        """Submit (or reattach to) this round's batches; the link shows them with the `earlier` rounds'."""
         store = context.get("task_state_store")
         state = dict((store.get(STATE_KEY) if store is not None else None) or {})
         recorded = dict(state.get(str(round)) or {})
@@ -285,7 +286,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         )
         batch_ids = list(submission.batch_ids.values())
         self._submitted = batch_ids
-        context["ti"].xcom_push(key=BATCH_IDS_XCOM_KEY, value=batch_ids)
+        context["ti"].xcom_push(key=BATCH_IDS_XCOM_KEY, value=[*(earlier or []), *batch_ids])
         # The link is built from XCom alone (in the worker, when the attempt ends): the dashboard
         # root of this task's connection goes with the ids; a URL, never a key.
         context["ti"].xcom_push(key=DASHBOARD_XCOM_KEY, value=self.hook.settings.dashboard_url or "")
@@ -355,7 +356,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
                 )
                 retry_lines = ((request, None) for request in prepared.requests_for(retry))
                 retry_input = prepare(retry_lines, self._workdir / "retry", self.endpoint)
-                batch_ids = self._submit(context, retry_input, round=1)
+                batch_ids = self._submit(context, retry_input, round=1, earlier=rounds[0])
                 return self._wait(context, [*rounds, batch_ids], started_at=time.time())
         output = self._output_path(context)
         workdir = self._workdir

@@ -10,7 +10,7 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
-from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, Outage, is_outage
+from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, Outage, is_outage, waited_out
 
 
 class OpenAIBatchSensor(BaseSensorOperator):
@@ -105,4 +105,9 @@ class OpenAIBatchSensor(BaseSensorOperator):
             raise AirflowException(
                 f"Waiting for batch {self.batch_id} ended with {event['status']}: {event['message']}"
             )
-        return self.hook.get_batch(self.batch_id).to_dict()
+        batch = waited_out(
+            lambda: self.hook.get_batch(self.batch_id),
+            f"Reading batch {self.batch_id}",
+            budget=self.outage_budget,
+        )
+        return batch.to_dict()

@@ -15,7 +15,14 @@ from airflow.sdk import DAG
 
 from airflow_openai.operators.batch import OpenAIBatchOperator
 
-SCENARIO_DAG_IDS = ("e2e_results", "e2e_triggerer_killed", "e2e_cleared", "e2e_marked_success", "e2e_outage")
+SCENARIO_DAG_IDS = (
+    "e2e_results",
+    "e2e_triggerer_killed",
+    "e2e_cleared",
+    "e2e_marked_success",
+    "e2e_marked_failed",
+    "e2e_outage",
+)
 PROMPTS = [f"Summarise review #{n}: the kettle works, shipping was slow." for n in range(200)]
 RESULTS = os.environ.get("E2E_RESULTS_DIR", "/tmp/airflow-openai-e2e-results")
 
