@@ -127,13 +127,15 @@ async def test_a_silent_server_is_a_read_timeout_and_an_unread_upload_a_write_ti
 
 
 async def test_async_failures_are_the_provider_errors_with_whether_the_request_was_sent(server):
-    with pytest.raises(APIConnectionError) as refused:
-        await hook_for("http://127.0.0.1:9/v1", max_retries=0).aget_batch("x")
+    async with hook_for("http://127.0.0.1:9/v1", max_retries=0) as hook:  # closed: its client is shared
+        with pytest.raises(APIConnectionError) as refused:
+            await hook.aget_batch("x")
     assert not refused.value.sent
 
     server.handle("GET", "/v1/batches/cut", lambda seen: Reply(drop=True))
-    with pytest.raises(APIConnectionError) as cut:
-        await hook_for(server.base_url, max_retries=1).aget_batch("cut")
+    async with hook_for(server.base_url, max_retries=1) as hook:
+        with pytest.raises(APIConnectionError) as cut:
+            await hook.aget_batch("cut")
     assert cut.value.sent and len(server.requests_to("/v1/batches/cut")) == 2
 
     def slow(seen: object) -> Reply:
@@ -141,6 +143,7 @@ async def test_async_failures_are_the_provider_errors_with_whether_the_request_w
         return Reply(200, {})
 
     server.handle("GET", "/v1/batches/slow", slow)
-    with pytest.raises(APITimeoutError) as slow:
-        await hook_for(server.base_url, max_retries=0, timeout=0.2).aget_batch("slow")
+    async with hook_for(server.base_url, max_retries=0, timeout=0.2) as hook:
+        with pytest.raises(APITimeoutError) as slow:
+            await hook.aget_batch("slow")
     assert slow.value.sent
