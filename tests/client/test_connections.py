@@ -10,18 +10,11 @@ import pytest
 from airflow_openai.client.connections import ConnectionStack, StackedTransport
 from airflow_openai.client.exchange import request_url, tls_context
 from airflow_openai.client.transport import shared_async_clients
+from tests.support.batches import BATCH_OBJECT
 from tests.support.clients import hook_for
 from tests.support.scripted_server import Reply
 
-BATCH = {
-    "id": "batch_abc",
-    "object": "batch",
-    "endpoint": "/v1/chat/completions",
-    "input_file_id": "file-in",
-    "completion_window": "24h",
-    "status": "in_progress",
-    "created_at": 1711471533,
-}
+BATCH = BATCH_OBJECT
 
 
 def _stack_of(client: httpx.AsyncClient) -> ConnectionStack:

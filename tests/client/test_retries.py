@@ -22,18 +22,11 @@ from airflow_openai.client import (
     UnprocessableEntityError,
 )
 from airflow_openai.client.policy import RetryPolicy, advised_delay
+from tests.support.batches import BATCH_OBJECT
 from tests.support.clients import hook_for
 from tests.support.scripted_server import Reply, error_body
 
-BATCH = {
-    "id": "batch_abc",
-    "object": "batch",
-    "endpoint": "/v1/chat/completions",
-    "input_file_id": "file-in",
-    "completion_window": "24h",
-    "status": "in_progress",
-    "created_at": 1711471533,
-}
+BATCH = BATCH_OBJECT
 
 
 def test_rate_limit_waits_as_advised_then_succeeds(server):

@@ -8,8 +8,6 @@ work directories go to a private temp dir so they can be counted.
 from __future__ import annotations
 
 import tempfile
-import threading
-import time
 
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
@@ -18,6 +16,7 @@ from airflow_openai.client import OpenAIError
 from airflow_openai.operators.batch import OpenAIBatchOperator
 from tests.support.batches import mixed_embeddings, wait_for
 from tests.support.task_instance import TaskInstanceStandIn
+from tests.support.worker import waiting_in_a_worker
 
 EMBEDDINGS = {"endpoint": "/v1/embeddings", "model": "text-embedding-3-small"}
 
@@ -61,23 +60,8 @@ def test_invalid_input(emu, scratch, tmp_path):
 
 def test_a_failed_batch(emu, emu_hook, scratch, tmp_path):
     emu.set_speed(1)  # the batch validates for 5 s: time to fail it
-    ti = TaskInstanceStandIn("batch")
-    op = _operator(tmp_path)
-    outcome: dict[str, BaseException] = {}
-
-    def run() -> None:
-        try:
-            op.execute({"ti": ti})
-        except BaseException as exc:  # noqa: BLE001 - the test inspects it
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    deadline = time.monotonic() + 20
-    while "batch_ids" not in ti.xcom and time.monotonic() < deadline:
-        time.sleep(0.05)
+    worker, outcome, batch_id = waiting_in_a_worker(_operator(tmp_path))
     assert len(_workdirs(scratch)) == 1, "the run keeps its work directory while it waits"
-    (batch_id,) = ti.xcom["batch_ids"]
     emu.force_batch(batch_id, "failed")
     worker.join(30)
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 from tests.support.dag_runner import run_dag, task_states, xcom_value
-from tests.support.task_instance import TaskInstanceStandIn
+from tests.support.worker import waiting_in_a_worker
 
 
 def test_120000_requests_become_three_batches_whose_results_merge(
@@ -54,7 +52,7 @@ def test_on_kill_cancels_the_batch_the_task_is_waiting_for(emu, emu_hook, tmp_pa
     op = OpenAIBatchOperator(
         task_id="batch", prompts=[f"q{n}" for n in range(100)], model="gpt-4o-mini", poll_interval=0.2
     )
-    worker, outcome, batch_id = _waiting_in_a_worker(op)
+    worker, outcome, batch_id = waiting_in_a_worker(op)
     op.on_kill()
     emu.set_speed(60)  # let the cancellation finish
     worker.join(30)
@@ -74,30 +72,10 @@ def test_a_batch_cancelled_elsewhere_says_so(emu, emu_hook, tmp_path):
     op = OpenAIBatchOperator(
         task_id="batch", prompts=[f"q{n}" for n in range(100)], model="gpt-4o-mini", poll_interval=0.2
     )
-    worker, outcome, batch_id = _waiting_in_a_worker(op)
+    worker, outcome, batch_id = waiting_in_a_worker(op)
     emu_hook.cancel_batch(batch_id)  # from the dashboard, another script...
     emu.set_speed(60)
     worker.join(30)
 
     assert isinstance(outcome.get("error"), AirflowException)
     assert f"Batch {batch_id} cancelled: it was cancelled outside this task" in str(outcome["error"])
-
-
-def _waiting_in_a_worker(op):
-    """Run `op` in a thread, as a worker does, until it has submitted; its error lands in `outcome`."""
-    ti = TaskInstanceStandIn("batch")
-    outcome: dict[str, BaseException] = {}
-
-    def run() -> None:
-        try:
-            op.execute({"ti": ti})
-        except BaseException as exc:  # noqa: BLE001 - the test inspects it
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    deadline = time.monotonic() + 20
-    while "batch_ids" not in ti.xcom and time.monotonic() < deadline:
-        time.sleep(0.05)
-    (batch_id,) = ti.xcom["batch_ids"]
-    return worker, outcome, batch_id

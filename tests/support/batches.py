@@ -6,6 +6,17 @@ import io
 import json
 from typing import Any
 
+BATCH_OBJECT = {
+    "id": "batch_abc",
+    "object": "batch",
+    "endpoint": "/v1/chat/completions",
+    "input_file_id": "file-in",
+    "completion_window": "24h",
+    "status": "in_progress",
+    "created_at": 1711471533,
+}
+"""A batch as the API answers for one, for scripted-server tests."""
+
 
 def chat_line(n: int, url: str = "/v1/chat/completions", **body: Any) -> dict[str, Any]:
     return {
