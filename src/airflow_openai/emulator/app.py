@@ -20,12 +20,23 @@ from airflow_openai.emulator import control, dashboard
 from airflow_openai.emulator.errors import EmulatorError, unauthorized
 from airflow_openai.emulator.faults import Fault
 from airflow_openai.emulator.link import paced
-from airflow_openai.emulator.lost_answers import act_then_fault, drop_mid_answer, fault_error, send_error
+from airflow_openai.emulator.lost_answers import (
+    AnswerLost,
+    act_then_fault,
+    drop_mid_answer,
+    fault_error,
+    send_error,
+)
 from airflow_openai.emulator.resources import batches, files, inference, models, uploads
 from airflow_openai.emulator.state import EmulatorState
 
 ADMIN_KEY_PREFIX = "sk-admin-"
 ADMIN_PATH_PREFIX = "/v1/organization"
+
+
+def is_admin_path(path: str) -> bool:
+    """`/v1/organization` and what lies under it, not `/v1/organizationX`."""
+    return path == ADMIN_PATH_PREFIX or path.startswith(ADMIN_PATH_PREFIX + "/")
 
 
 def create_app(state: EmulatorState) -> Any:
@@ -98,6 +109,27 @@ class Gate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
+
+        async def send_tracked(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self._serve(scope, receive, send_tracked)
+        except AnswerLost:
+            raise  # an injected fault: the connection is meant to drop
+        except Exception as exc:
+            # Starlette answers an unexpected error with the 500 envelope and then re-raises it,
+            # which makes the server close the connection. The service keeps it open: so do we.
+            if not started:
+                await send_error(
+                    send_tracked, EmulatorError(500, f"The emulator failed: {exc}", type="server_error")
+                )
+
+    async def _serve(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         request_id = "req_" + secrets.token_hex(16)
 
         async def send_with_id(message: dict[str, Any]) -> None:
@@ -143,11 +175,11 @@ class Gate:
         if not key.startswith("sk-"):
             raise unauthorized("Incorrect API key provided.")
         is_admin_key = key.startswith(ADMIN_KEY_PREFIX)
-        if path.startswith(ADMIN_PATH_PREFIX) and not is_admin_key:
+        if is_admin_path(path) and not is_admin_key:
             raise EmulatorError(
                 403, "Organization endpoints require an admin API key.", code="insufficient_permissions"
             )
-        if is_admin_key and not path.startswith(ADMIN_PATH_PREFIX):
+        if is_admin_key and not is_admin_path(path):
             raise EmulatorError(
                 403,
                 "Admin API keys cannot be used for non-administration endpoints.",

@@ -12,6 +12,15 @@ from fastapi import APIRouter, Body, Depends
 from starlette.concurrency import run_in_threadpool
 
 from airflow_openai.emulator import batch_lifecycle
+from airflow_openai.emulator.bodies import (
+    ClockRequest,
+    FaultRequest,
+    ForceBatchRequest,
+    LinkRequest,
+    RateLimitRequest,
+    SeedRequest,
+    parse,
+)
 from airflow_openai.emulator.errors import bad_request, not_found
 from airflow_openai.emulator.faults import Fault
 from airflow_openai.emulator.state import EmulatorState
@@ -29,8 +38,9 @@ async def reset(state: EmulatorState = Depends(emulator)) -> Any:
 
 @router.post("/seed")
 async def seed(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
-    state.ids.seed(body.get("seed"))
-    return {"seed": body.get("seed")}
+    seed = parse(SeedRequest, body).seed
+    state.ids.seed(seed)
+    return {"seed": seed}
 
 
 @router.get("/clock")
@@ -40,18 +50,13 @@ async def clock(state: EmulatorState = Depends(emulator)) -> Any:
 
 @router.post("/clock")
 async def set_clock(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
-    if "speed" in body:
-        speed = float(body["speed"])
-        if speed < 0:
-            raise bad_request("speed must be zero or positive", param="speed")
-        state.clock.set_speed(speed)
-    if "seconds_per_line" in body:
-        pace = float(body["seconds_per_line"])
-        if pace <= 0:
-            raise bad_request("seconds_per_line must be positive", param="seconds_per_line")
-        state.seconds_per_line = pace
-    if "advance" in body:
-        state.clock.advance(float(body["advance"]))
+    change = parse(ClockRequest, body)
+    if change.speed is not None:
+        state.clock.set_speed(change.speed)
+    if change.seconds_per_line is not None:
+        state.seconds_per_line = change.seconds_per_line
+    if change.advance is not None:
+        state.clock.advance(change.advance)
     return {"now": state.now(), "speed": state.clock.speed, "seconds_per_line": state.seconds_per_line}
 
 
@@ -62,17 +67,15 @@ async def force_batch(
     batch = state.store.get("batch", batch_id)
     if batch is None:
         raise not_found("batch", batch_id)
-    status = body.get("status")
-    allowed = ("in_progress", "finalizing", "completed", "failed", "expired", "cancelled")
-    if status not in allowed:
-        raise bad_request(f"status must be one of {list(allowed)}", param="status")
+    status = parse(ForceBatchRequest, body).status
     return public(await run_in_threadpool(batch_lifecycle.force, state, batch, status))
 
 
 @router.post("/faults")
 async def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    checked = parse(FaultRequest, body)
     try:
-        fault = Fault(**body)
+        fault = Fault(**checked.model_dump())
     except TypeError as exc:
         raise bad_request(f"invalid fault: {exc}") from exc
     state.faults.add(fault)
@@ -92,7 +95,7 @@ async def clear_faults(state: EmulatorState = Depends(emulator)) -> Any:
 
 @router.post("/rate_limit")
 async def rate_limit(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
-    rpm = body.get("requests_per_minute")
+    rpm = parse(RateLimitRequest, body).requests_per_minute
     state.faults.requests_per_minute = int(rpm) if rpm else None
     return {"requests_per_minute": state.faults.requests_per_minute}
 
@@ -106,6 +109,6 @@ async def requests(state: EmulatorState = Depends(emulator)) -> Any:
 @router.post("/link")
 async def link(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     """Cap each request body at this many MB/s, as one connection over a long-distance link; null lifts it."""
-    rate = body.get("megabytes_per_second")
+    rate = parse(LinkRequest, body).megabytes_per_second
     state.faults.link_bytes_per_second = float(rate) * 1e6 if rate else None
     return {"megabytes_per_second": rate or None}

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends
 from starlette.concurrency import run_in_threadpool
 
 from airflow_openai.emulator import batch_lifecycle
+from airflow_openai.emulator.bodies import CreateBatchRequest, parse
 from airflow_openai.emulator.errors import bad_request, not_found
 from airflow_openai.emulator.listing import page
 from airflow_openai.emulator.responder import SUPPORTED_ENDPOINTS
@@ -47,39 +48,40 @@ def _check_metadata(metadata: Any) -> dict[str, str] | None:
 
 @router.post("/batches")
 async def create_batch(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    request = parse(CreateBatchRequest, body)
     for name in ("input_file_id", "endpoint", "completion_window"):
-        if not body.get(name):
+        if not getattr(request, name):
             raise bad_request(
                 f"Missing required parameter: '{name}'", param=name, code="missing_required_parameter"
             )
-    if body["endpoint"] not in SUPPORTED_ENDPOINTS:
+    if request.endpoint not in SUPPORTED_ENDPOINTS:
         raise bad_request(
-            f"'{body['endpoint']}' is not one of {list(SUPPORTED_ENDPOINTS)} - 'endpoint'",
+            f"'{request.endpoint}' is not one of {list(SUPPORTED_ENDPOINTS)} - 'endpoint'",
             param="endpoint",
             code="invalid_value",
         )
-    window = body["completion_window"]
+    window = request.completion_window
     if window not in batch_lifecycle.WINDOW_SECONDS:
         raise bad_request(
             f"'{window}' is not one of ['24h'] - 'completion_window'",
             param="completion_window",
             code="invalid_value",
         )
-    source = state.store.get("file", body["input_file_id"])
+    metadata = _check_metadata(request.metadata)
+    source = state.store.get("file", request.input_file_id)
     if source is None:
         raise bad_request(
-            f"No such file: '{body['input_file_id']}'", param="input_file_id", code="invalid_value"
+            f"No such file: '{request.input_file_id}'", param="input_file_id", code="invalid_value"
         )
     if source["purpose"] != "batch":
         raise bad_request(
             f"File {source['id']} has purpose '{source['purpose']}', not 'batch'", param="input_file_id"
         )
-    metadata = _check_metadata(body.get("metadata"))
     now = state.now()
     batch = {
         "id": state.ids.new("batch_"),
         "object": "batch",
-        "endpoint": body["endpoint"],
+        "endpoint": request.endpoint,
         "errors": None,
         "input_file_id": source["id"],
         "completion_window": window,

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
 
+from airflow_openai.emulator.bodies import CompleteUploadRequest, CreateUploadRequest, parse
 from airflow_openai.emulator.errors import bad_request, not_found
 from airflow_openai.emulator.multipart_part import receive_single_field
 from airflow_openai.emulator.resources.files import UPLOAD_PURPOSES, store_file
@@ -40,17 +41,18 @@ def _pending(state: EmulatorState, upload_id: str) -> Obj:
 
 @router.post("/uploads")
 async def create_upload(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
-    for name in ("filename", "purpose", "bytes", "mime_type"):
-        if body.get(name) in (None, ""):
+    request = parse(CreateUploadRequest, body)
+    for name in ("filename", "purpose", "mime_type"):
+        if not getattr(request, name):
             raise bad_request(
                 f"Missing required parameter: '{name}'", param=name, code="missing_required_parameter"
             )
-    if body["purpose"] not in UPLOAD_PURPOSES:
+    if request.purpose not in UPLOAD_PURPOSES:
         raise bad_request(
-            f"'{body['purpose']}' is not one of {list(UPLOAD_PURPOSES)} - 'purpose'", param="purpose"
+            f"'{request.purpose}' is not one of {list(UPLOAD_PURPOSES)} - 'purpose'", param="purpose"
         )
-    size = body["bytes"]
-    if not isinstance(size, int) or not 0 < size <= MAX_UPLOAD_BYTES:
+    size = request.bytes
+    if not 0 < size <= MAX_UPLOAD_BYTES:
         raise bad_request(f"bytes must be between 1 and {MAX_UPLOAD_BYTES}", param="bytes")
     now = state.now()
     obj = {
@@ -58,12 +60,12 @@ async def create_upload(body: dict[str, Any] = Body(...), state: EmulatorState =
         "object": "upload",
         "bytes": size,
         "created_at": now,
-        "filename": str(body["filename"]),
-        "purpose": body["purpose"],
+        "filename": request.filename,
+        "purpose": request.purpose,
         "status": "pending",
         "expires_at": now + EXPIRES_AFTER,
         "file": None,
-        "_mime_type": str(body["mime_type"]),
+        "_mime_type": request.mime_type,
     }
     return public(state.store.put("upload", obj))
 
@@ -95,10 +97,11 @@ async def add_upload_part(upload_id: str, request: Request, state: EmulatorState
 def complete_upload(
     upload_id: str, body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
 ) -> Any:
+    request = parse(CompleteUploadRequest, body)
     with state.lock:
         upload = _pending(state, upload_id)
-        part_ids = body.get("part_ids")
-        if not isinstance(part_ids, list) or not part_ids:
+        part_ids = request.part_ids
+        if not part_ids:
             raise bad_request("part_ids must be a non-empty list", param="part_ids")
         if len(set(part_ids)) != len(part_ids):
             raise bad_request("part_ids lists a part twice", param="part_ids")
@@ -115,7 +118,7 @@ def complete_upload(
                 param="part_ids",
             )
         sources = [state.store.content_path(part["id"]) for part in parts]
-        expected = body.get("md5")
+        expected = request.md5
         if expected:
             actual = state.digests.md5(upload_id, part_ids, sources)
             if expected.lower() != actual:
