@@ -441,3 +441,45 @@ def test_json_object_and_text_formats():
     assert structured.parse('{"a": 1}') == {"a": 1}
     with pytest.raises(ValueError, match="not a JSON object"):
         structured.parse("[1]")
+
+
+# -- the operator: refused before anything is sent --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "response_format, message",
+    [
+        (
+            {"type": "nonsense"},
+            "response_format is refused at $.type: 'nonsense' is not a response format type",
+        ),
+        (Scores, "response_format is refused at $.properties.scores.additionalProperties: free-form maps"),
+    ],
+)
+def test_the_operator_fails_on_a_bad_response_format_before_any_upload(
+    emu, emu_hook, tmp_path, response_format, message
+):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from airflow_openai.operators.batch import OpenAIBatchOperator
+    from tests.support.task_instance import TaskInstanceStandIn
+
+    op = OpenAIBatchOperator(
+        task_id="batch",
+        prompts=["What is 2+2?"],
+        model="gpt-4o-mini",
+        response_format=response_format,
+        poll_interval=0.2,
+        output_path=str(tmp_path / "o.jsonl"),
+    )
+    with pytest.raises(AirflowFailException) as caught:
+        op.execute({"ti": TaskInstanceStandIn("batch")})
+
+    assert message in str(caught.value)
+    assert "nothing was submitted" in str(caught.value)
+    assert emu.requests("/v1/files", method="POST") == 0
+    assert emu.requests("/v1/uploads*", method="POST") == 0
+    assert emu.requests("/v1/batches", method="POST") == 0
+    assert emu.requests("*", method="POST") == 0, "nothing at all was sent to create anything"
+    assert list(emu_hook.list_batches()) == []
+    assert list(emu_hook.list_files()) == []
