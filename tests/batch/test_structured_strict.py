@@ -370,6 +370,29 @@ def test_what_a_schema_leaves_out_is_filled_in_but_what_it_says_is_judged():
             "$.properties.address.items",
             "tuples are not supported",
         ),
+        (
+            _person({**ADDRESS, "properties": {"zip": {"type": "string", "pattern": "[0-9"}, "city": {}}}),
+            "$.properties.address.properties.zip.pattern",
+            "not a valid regular expression",
+        ),
+        (
+            _person({**ADDRESS, "properties": {"zip": {"type": "number", "minimum": "0"}, "city": {}}}),
+            "$.properties.address.properties.zip.minimum",
+            "not a valid JSON schema: '0' is not of type 'number'",
+        ),
+        (
+            {
+                **_person({"$ref": "#/$defs/Address"}),
+                "$defs": {
+                    "Address": {
+                        **ADDRESS,
+                        "properties": {"zip": {"type": "integer", "maximum": "9"}, "city": {}},
+                    }
+                },
+            },
+            "$.$defs.Address.properties.zip.maximum",
+            "not a valid JSON schema: '9' is not of type 'number'",
+        ),
         ({"anyOf": [ADDRESS]}, "$.type", "not a response format type"),
         (
             {"type": "json_schema", "json_schema": {"name": "x", "schema": {"anyOf": [ADDRESS]}}},
