@@ -228,6 +228,32 @@ def test_answers_are_parsed_by_the_model():
     assert structured.parse(answer)["home"] == {"street": "s", "zip": "1"}
 
 
+class Cat(BaseModel):
+    kind: Literal["cat"]
+    lives: int
+
+
+class Dog(BaseModel):
+    kind: Literal["dog"]
+    good: bool
+
+
+class Pet(BaseModel):
+    pet: Cat | Dog = Field(discriminator="kind")
+    also: Literal["only"]
+
+
+def test_a_discriminated_union_becomes_an_any_of_and_literals_stay():
+    schema = _schema(Pet)
+    assert "oneOf" not in str(schema) and "discriminator" not in str(schema)
+    assert schema["properties"]["pet"]["anyOf"] == [{"$ref": "#/$defs/Cat"}, {"$ref": "#/$defs/Dog"}]
+    assert schema["$defs"]["Cat"]["properties"]["kind"]["const"] == "cat"
+    assert schema["properties"]["also"]["const"] == "only"
+    structured = StructuredOutput.of(Pet)
+    assert structured is not None
+    assert structured.parse('{"pet": {"kind": "dog", "good": true}, "also": "only"}')["pet"]["good"] is True
+
+
 class Scores(BaseModel):
     scores: dict[str, int]
 
