@@ -55,3 +55,20 @@ def _path_of(target: Any) -> Any:
 
         return target if isinstance(target, ObjectStoragePath) else ObjectStoragePath(str(target))
     return Path(target)
+
+
+def probe_writable(target: Any) -> None:
+    """Create `target`'s folder and write then remove a small probe file beside it.
+
+    A results file that cannot be written would otherwise be found out only after the
+    batch has run and been paid for; the probe finds it out before the first upload.
+    A caller's own file object is taken as writable.
+    """
+    if not (is_object_storage(target) or isinstance(target, str | os.PathLike)):
+        return
+    path = _path_of(target)
+    probe = path.parent / f".{path.name}.write-probe"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with probe.open("wb") as stream:
+        stream.write(b"probe")
+    probe.unlink()

@@ -90,8 +90,8 @@ def prepare(lines: Iterable[tuple[dict[str, Any], Any]], workdir: Path, endpoint
     current: Chunk | None = None
     sink = None
     try:
-        for request, source in lines:
-            encoded = (json.dumps(request, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        for number, (request, source) in enumerate(lines, start=1):
+            encoded = _encoded(request, number)
             inputs = _embedding_inputs(request) if endpoint == "/v1/embeddings" else 0
             if current is None or _full(current, len(encoded), inputs):
                 if sink is not None:
@@ -116,6 +116,18 @@ def prepare(lines: Iterable[tuple[dict[str, Any], Any]], workdir: Path, endpoint
         db.commit()
         db.close()
     return PreparedInput(chunks, index_path)
+
+
+def _encoded(request: dict[str, Any], number: int) -> bytes:
+    """The line's bytes; prompts and requests given as Python objects may hold what JSON
+    text read from a file cannot (NaN, lone surrogates), and the API refuses both."""
+    from airflow_openai.batch.requests import InvalidBatchInput
+    from airflow_openai.jsonl import UnreadableLine, refuse_unencodable
+
+    try:
+        return refuse_unencodable(request) + b"\n"
+    except UnreadableLine as exc:
+        raise InvalidBatchInput(number, str(exc)) from None
 
 
 def _full(chunk: Chunk, size: int, inputs: int) -> bool:

@@ -15,7 +15,13 @@ from typing import Any
 from airflow_openai.models import Batch
 
 TAG_PREFIX = "airflow_"
-MAX_USER_METADATA = 10
+METADATA_PAIRS = 16
+"""The API's limit on a batch's metadata (the spec's `Metadata`: 16 pairs, keys up to 64
+characters, values up to 512), which the operator's own tags count against."""
+METADATA_KEY_MAX = 64
+METADATA_VALUE_MAX = 512
+TAG_COUNT = 6
+MAX_USER_METADATA = METADATA_PAIRS - TAG_COUNT
 SEARCH_LIMIT = 500
 NOT_REATTACHABLE = frozenset({"failed", "cancelling", "cancelled"})
 """Batches in these statuses are submitted again. Any other is reattached to, a status the API
@@ -46,17 +52,44 @@ class TaskIdentity:
         }
 
 
-def batch_metadata(user: Mapping[str, str] | None, tags: Mapping[str, str]) -> dict[str, str]:
-    """User metadata plus our tags, within the API's 16 pairs."""
-    user = dict(user or {})
+def check_user_metadata(user: Any) -> dict[str, str]:
+    """The user's metadata as the API would take it alongside our tags, or `ValueError` saying what to change.
+
+    Checked before anything is uploaded: the API would refuse the batch only after its
+    input file was sent, and a value silently turned into a string would not read back the same.
+    """
+    if user is None:
+        return {}
+    if not isinstance(user, Mapping):
+        raise ValueError(f"metadata must be a dict of strings, not {type(user).__name__}")
     if len(user) > MAX_USER_METADATA:
         raise ValueError(
-            f"metadata may hold at most {MAX_USER_METADATA} pairs here (the rest are used to reattach retries)"
+            f"metadata has {len(user)} pairs; a batch holds {METADATA_PAIRS} and the operator uses "
+            f"{TAG_COUNT} to reattach retries, so {MAX_USER_METADATA} are left for yours"
         )
-    clash = [key for key in user if key.startswith(TAG_PREFIX)]
-    if clash:
-        raise ValueError(f"metadata keys starting with {TAG_PREFIX!r} are reserved: {clash}")
-    return {**{str(k): str(v) for k, v in user.items()}, **tags}
+    for key, value in user.items():
+        _check_metadata_pair(key, value)
+    return dict(user)
+
+
+def _check_metadata_pair(key: Any, value: Any) -> None:
+    if not isinstance(key, str):
+        raise ValueError(f"metadata key {key!r} must be a string, not {type(key).__name__}")
+    if key.startswith(TAG_PREFIX):
+        raise ValueError(f"metadata keys starting with {TAG_PREFIX!r} are reserved: {key!r}")
+    if len(key) > METADATA_KEY_MAX:
+        raise ValueError(
+            f"metadata key {key[:20]!r}... has {len(key)} characters; at most {METADATA_KEY_MAX}"
+        )
+    if not isinstance(value, str):
+        raise ValueError(f"metadata[{key!r}] must be a string, not {type(value).__name__}")
+    if len(value) > METADATA_VALUE_MAX:
+        raise ValueError(f"metadata[{key!r}] has {len(value)} characters; at most {METADATA_VALUE_MAX}")
+
+
+def batch_metadata(user: Mapping[str, str] | None, tags: Mapping[str, str]) -> dict[str, str]:
+    """User metadata plus our tags, within the API's 16 pairs."""
+    return {**check_user_metadata(user), **tags}
 
 
 def find_reattachable(batches: Iterable[Batch], tags: Mapping[str, str]) -> Batch | None:

@@ -18,6 +18,8 @@ REQUIRED_BODY_FIELD = {
     "/v1/completions": "prompt",
 }
 CUSTOM_ID_MAX = 512
+COMPLETION_WINDOWS = ("24h",)
+"""The spec's CreateBatch `completion_window` enum: the only window the API accepts."""
 
 
 class InvalidBatchInput(ValueError):
@@ -33,6 +35,31 @@ def check_endpoint(endpoint: str) -> str:
     if endpoint not in ENDPOINTS:
         raise InvalidBatchInput(None, f"endpoint must be one of {', '.join(ENDPOINTS)}; got {endpoint!r}")
     return endpoint
+
+
+def check_completion_window(window: Any) -> str:
+    if window not in COMPLETION_WINDOWS:
+        raise InvalidBatchInput(
+            None, f"completion_window must be {' or '.join(map(repr, COMPLETION_WINDOWS))}; got {window!r}"
+        )
+    return str(window)
+
+
+def prompt_rows(prompts: Any) -> Iterable[Any]:
+    """`prompts` as a sequence of rows: one string or one dict is one prompt.
+
+    Iterating a dict would send its keys as prompts, and a set has no order to give
+    stable `prompt-<position>` ids to; both, and anything not a sequence, are refused by type.
+    """
+    if isinstance(prompts, str | Mapping):
+        return [prompts]
+    if isinstance(prompts, set | frozenset | bytes | bytearray) or not isinstance(prompts, Iterable):
+        raise InvalidBatchInput(
+            None,
+            "prompts must be a string, a dict with 'prompt', or a list of those; "
+            f"got {type(prompts).__name__}",
+        )
+    return prompts
 
 
 def from_prompts(
@@ -53,11 +80,17 @@ def from_prompts(
             text, overrides, custom_id = row, {}, None
         elif isinstance(row, Mapping):
             if not isinstance(row.get("prompt"), str):
-                raise InvalidBatchInput(line, "a prompt given as a dict needs a string 'prompt'")
+                raise InvalidBatchInput(
+                    line,
+                    f"prompts[{position}]: a prompt given as a dict needs a string 'prompt' "
+                    f"(got keys {sorted(map(str, row))[:5]})",
+                )
             overrides = {k: v for k, v in row.items() if k not in ("prompt", "custom_id", "system_prompt")}
             text, custom_id = row["prompt"], row.get("custom_id")
         else:
-            raise InvalidBatchInput(line, f"a prompt must be a string or a dict, not {type(row).__name__}")
+            raise InvalidBatchInput(
+                line, f"prompts[{position}]: a prompt must be a string or a dict, not {type(row).__name__}"
+            )
         system = row.get("system_prompt", system_prompt) if isinstance(row, Mapping) else system_prompt
         messages = ([{"role": "system", "content": system}] if system else []) + [
             {"role": "user", "content": text}

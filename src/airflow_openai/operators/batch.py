@@ -146,6 +146,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         self._submitted: list[str] = []
         self._workdir: Path | None = None
         self._prepared_input: Any = None
+        self._warned_about_local_output = False
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -155,6 +156,13 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             self.log.info(
                 "Prepared %d requests in %d batch input file(s)", prepared.total, len(prepared.chunks)
             )
+            if prepared.total == 0:
+                from airflow.sdk.exceptions import AirflowSkipException
+
+                raise AirflowSkipException(
+                    "Nothing to send: the input holds no requests, so no batch was created"
+                )
+            self._probe_output(context)
             batch_ids = self._submit(context, prepared, round=0)
             if not self.wait_for_completion:
                 return {"batch_ids": batch_ids, "requests": prepared.total}
@@ -224,10 +232,10 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         from airflow_openai.batch.structured import StructuredOutput
 
         endpoint = batch_requests.check_endpoint(self.endpoint)
+        batch_requests.check_completion_window(self.completion_window)
         if self.prompts is not None:
-            prompts = [self.prompts] if isinstance(self.prompts, str) else self.prompts
             lines = batch_requests.from_prompts(
-                prompts,
+                batch_requests.prompt_rows(self.prompts),
                 model=self.model,
                 system_prompt=self.system_prompt,
                 parameters=self.request_parameters,
@@ -246,16 +254,33 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
     def _prepared(self, context: Any) -> Any:
         """The checked input in chunk files (built once per process; again after a deferral)."""
         from airflow_openai.batch.chunks import prepare
+        from airflow_openai.batch.identity import check_user_metadata
         from airflow_openai.batch.requests import InvalidBatchInput
 
         if self._prepared_input is not None:
             return self._prepared_input
         self._workdir = Path(tempfile.mkdtemp(prefix="openai-batch-"))
         try:
+            check_user_metadata(self.metadata)
+        except ValueError as exc:
+            raise AirflowFailException(f"Invalid batch input, nothing was submitted: {exc}") from None
+        try:
             self._prepared_input = prepare(self._lines(), self._workdir, self.endpoint)
         except InvalidBatchInput as exc:
             raise AirflowFailException(f"Invalid batch input, nothing was submitted: {exc}") from None
         return self._prepared_input
+
+    def _probe_output(self, context: Any) -> None:
+        """Find out before the first upload that the results cannot be written, not after the batch ran."""
+        from airflow_openai.storage import probe_writable
+
+        output = self._output_path(context)
+        try:
+            probe_writable(output)
+        except Exception as exc:
+            raise AirflowFailException(
+                f"output_path {output} cannot be written ({type(exc).__name__}: {exc}); nothing was submitted"
+            ) from None
 
     def _drop_workdir(self) -> None:
         """Remove the chunk files, the input index and downloaded results, however the run ends.
@@ -399,6 +424,9 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             return f"{str(root).rstrip('/')}/{relative}"
         home = os.environ.get("AIRFLOW_HOME") or str(Path.home() / "airflow")
         local = str(Path(home) / "openai_batches" / relative)
+        if self._warned_about_local_output:  # the output probe asked first; once is enough
+            return local
+        self._warned_about_local_output = True
         self.log.warning(
             "No output_path and no output root: results go to %s on this worker's own disk, which a task "
             "on another worker (Celery, Kubernetes) cannot read. Set [openai] output_root "

@@ -1,0 +1,148 @@
+"""Input the Batch API would refuse is refused by the operator first: the task fails (or, with
+nothing to send, is skipped) with a message naming the line, the field and the reason, and
+nothing is uploaded or created on the emulator."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from tests.support.task_instance import TaskInstanceStandIn
+
+CHAT = {"messages": [{"role": "user", "content": "hi"}]}
+
+
+def _execute(tmp_path, **kwargs):
+    from airflow_openai.operators.batch import OpenAIBatchOperator
+
+    options = {"model": "gpt-4o-mini", "poll_interval": 0.2, "output_path": str(tmp_path / "o.jsonl")}
+    op = OpenAIBatchOperator(task_id="batch", **{**options, **kwargs})
+    return op.execute({"ti": TaskInstanceStandIn("batch")})
+
+
+def _nothing_remote(emu_hook) -> bool:
+    return list(emu_hook.list_files()) == [] and list(emu_hook.list_batches()) == []
+
+
+def _jsonl(tmp_path, *lines: bytes):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return str(path)
+
+
+BAD_INPUTS = {
+    "prompts as an int": ({"prompts": 7}, r"prompts must be .*got int"),
+    "prompts as a set": ({"prompts": {"a", "b"}}, r"got set"),
+    "None inside prompts": ({"prompts": ["a", None]}, r"line 2: prompts\[1\]: .* not NoneType"),
+    "a number inside prompts": ({"prompts": ["a", "b", 3.5]}, r"line 3: prompts\[2\]: .* not float"),
+    "a dict of dicts": (
+        {"prompts": {"q1": {"prompt": "a"}}},
+        r"line 1: prompts\[0\]: .*needs a string 'prompt'",
+    ),
+    "17 metadata pairs": (
+        {"prompts": ["a"], "metadata": {f"k{n}": "v" for n in range(11)}},
+        r"metadata has 11 pairs; a batch holds 16 and the operator uses 6 .* 10 are left for yours",
+    ),
+    "a 600-character metadata value": (
+        {"prompts": ["a"], "metadata": {"note": "x" * 600}},
+        r"metadata\['note'\] has 600 characters; at most 512",
+    ),
+    "a 65-character metadata key": (
+        {"prompts": ["a"], "metadata": {"k" * 65: "v"}},
+        r"65 characters; at most 64",
+    ),
+    "a number as a metadata value": (
+        {"prompts": ["a"], "metadata": {"n": 3}},
+        r"metadata\['n'\] must be a string, not int",
+    ),
+    "a reserved metadata key": ({"prompts": ["a"], "metadata": {"airflow_run_id": "x"}}, r"reserved"),
+    "completion_window 1h": (
+        {"prompts": ["a"], "completion_window": "1h"},
+        r"completion_window must be '24h'; got '1h'",
+    ),
+    "an unknown endpoint": (
+        {"requests": [{"input": "a"}], "endpoint": "/v1/responses"},
+        r"endpoint must be one of .*'/v1/responses'",
+    ),
+    "no model anywhere": (
+        {"requests": [CHAT, {"model": ""}], "model": None},
+        r"line 1: body.model is required",
+    ),
+    "NaN in a request": (
+        {"requests": [CHAT, {**CHAT, "temperature": math.nan}]},
+        r"line 2: holds NaN or Infinity",
+    ),
+    "a lone surrogate in a prompt": (
+        {"prompts": ["ok", "bad \ud800"]},
+        r"line 2: holds a lone surrogate \(U\+D800\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("kwargs, message", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_input_fails_naming_the_reason_and_creates_nothing(emu, emu_hook, tmp_path, kwargs, message):
+    with pytest.raises(AirflowFailException, match=message) as failure:
+        _execute(tmp_path, **kwargs)
+
+    assert str(failure.value).startswith("Invalid batch input, nothing was submitted")
+    assert _nothing_remote(emu_hook)
+
+
+BAD_FILES = {
+    "NaN": (b'{"body": {"messages": [], "temperature": NaN}}', r"line 2: NaN is not valid JSON"),
+    "-Infinity": (b'{"body": {"x": -Infinity}}', r"line 2: -Infinity is not valid JSON"),
+    "a lone surrogate escape": (b'{"body": {"x": "\\ud800"}}', r"line 2: holds a lone surrogate"),
+    "invalid UTF-8": (b'{"body": {"x": "\xff"}}', r"line 2: not UTF-8 text \(byte 0xff"),
+}
+
+
+@pytest.mark.parametrize("line, message", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_a_bad_line_in_an_input_file_is_named(emu, emu_hook, tmp_path, line, message):
+    good = b'{"body": {"messages": [{"role": "user", "content": "hi"}]}}'
+    with pytest.raises(AirflowFailException, match=message):
+        _execute(tmp_path, input_file=_jsonl(tmp_path, good, line))
+
+    assert _nothing_remote(emu_hook)
+
+
+def test_one_dict_is_one_prompt_not_its_keys(emu, tmp_path):
+    manifest = _execute(tmp_path, prompts={"prompt": "What is 2+2?", "temperature": 0})
+
+    assert manifest["total"] == 1 and manifest["succeeded"] == 1
+
+
+@pytest.mark.parametrize("empty", [{"prompts": []}, {"requests": []}, {"input_file": "blank"}])
+def test_empty_input_is_skipped_saying_there_was_nothing_to_send(emu, emu_hook, tmp_path, empty):
+    if "input_file" in empty:
+        empty = {"input_file": _jsonl(tmp_path, b"", b"  ")}
+    with pytest.raises(AirflowSkipException, match="Nothing to send"):
+        _execute(tmp_path, **empty)
+
+    assert _nothing_remote(emu_hook)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_an_unwritable_output_path_is_found_out_before_the_upload(emu, emu_hook, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(AirflowFailException, match=r"output_path .*locked.* cannot be written"):
+            _execute(tmp_path, prompts=["a"], output_path=str(locked / "sub" / "o.jsonl"))
+    finally:
+        locked.chmod(0o700)
+
+    assert _nothing_remote(emu_hook)
+
+
+def test_an_output_path_under_a_file_is_found_out_before_the_upload(emu, emu_hook, tmp_path):
+    (tmp_path / "a_file").write_text("")
+
+    with pytest.raises(AirflowFailException, match=r"output_path .*a_file.* cannot be written"):
+        _execute(tmp_path, prompts=["a"], output_path=str(tmp_path / "a_file" / "o.jsonl"))
+
+    assert _nothing_remote(emu_hook)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"], "the probe leaves nothing behind"
