@@ -17,6 +17,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from airflow_openai.emulator import params
+
 Responder = Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]]]
 
 EMBEDDING_DIMENSIONS = {
@@ -43,9 +45,10 @@ def _seed(*parts: Any) -> int:
 
 
 def default_responder(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """The emulator's built-in model."""
-    if not isinstance(body, dict):
-        return _error("The request body must be a JSON object")
+    """The emulator's built-in model: refuses what the API would (see `params`), then answers."""
+    problem = params.check(url, body)
+    if problem is not None:
+        return problem
     model = body.get("model")
     if not isinstance(model, str) or not model:
         return _error("you must provide a model parameter", "model")
@@ -78,8 +81,8 @@ def _chat(model: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     format_spec = body.get("response_format") or {}
     try:
         content = _answer(last_user, format_spec, _seed(model, messages))
-    except ValueError as exc:
-        return _error(str(exc), "response_format")
+    except Exception as exc:  # noqa: BLE001 - whatever the schema given, the answer is a 400, as the API's
+        return _error(f"Invalid schema for response_format: {exc}", "response_format")
     seed = _seed(model, messages, "id")
     return 200, {
         **_envelope("chatcmpl", "chat.completion", model, seed, prompt, content),
@@ -167,8 +170,22 @@ def _answer(prompt: str, response_format: dict[str, Any], seed: int) -> str:
         schema = (response_format.get("json_schema") or {}).get("schema")
         if not isinstance(schema, dict):
             raise ValueError("response_format.json_schema.schema must be a JSON schema object")
+        _check_schema(schema)
         return json.dumps(instance_of(schema, schema, random.Random(seed), prompt))
     raise ValueError(f"Invalid response_format type: {kind!r}")
+
+
+def _check_schema(schema: dict[str, Any]) -> None:
+    """A ValueError when `schema` is not a JSON schema (checked with `jsonschema` when it is installed)."""
+    try:
+        from jsonschema import exceptions, validators
+    except ImportError:  # pragma: no cover - the emulator runs without it too
+        return
+    try:
+        validators.validator_for(schema).check_schema(schema)
+    except exceptions.SchemaError as exc:
+        path = "/".join(str(part) for part in exc.path)
+        raise ValueError(f"{exc.message} (at '{path or '/'}')") from None
 
 
 def instance_of(

@@ -1,0 +1,204 @@
+"""The parameters of chat, completion and embedding requests, checked as the service checks them.
+
+Types are strict (`"two"` is not an integer, `true` is not a number) and ranges are the API's
+(`temperature` 0-2, `top_p` 0-1, `n` 1-128...). Unknown fields pass: the API adds some often.
+A refusal is the API's 400 envelope naming the parameter; an unknown model is a 404
+`model_not_found`. Only the built-in responder applies these rules: a custom responder or an
+upstream server decides for itself.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+KNOWN_MODELS = (
+    "gpt-4o-mini",
+    "gpt-4o",
+    "gpt-4.1-mini",
+    "gpt-3.5-turbo-instruct",
+    "text-embedding-3-small",
+    "text-embedding-3-large",
+    "text-embedding-ada-002",
+)
+_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    model: Annotated[str, Field(min_length=1)]
+    user: str | None = None
+
+
+class _Sampling(_Params):
+    temperature: Annotated[Number, Field(ge=0, le=2)] | None = None
+    top_p: Annotated[Number, Field(ge=0, le=1)] | None = None
+    n: Annotated[int, Field(ge=1, le=128)] | None = None
+    presence_penalty: Annotated[Number, Field(ge=-2, le=2)] | None = None
+    frequency_penalty: Annotated[Number, Field(ge=-2, le=2)] | None = None
+    seed: int | None = None
+    stream: bool | None = None
+    stop: str | Annotated[list[str], Field(max_length=4)] | None = None
+    logit_bias: dict[str, Annotated[int, Field(ge=-100, le=100)]] | None = None
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    role: Literal["system", "user", "assistant", "tool", "developer", "function"]
+    content: str | list[dict[str, Any]] | None = None
+
+
+class _JsonSchema(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")]
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    strict: bool | None = None
+    description: str | None = None
+
+
+class _ResponseFormat(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: _JsonSchema | None = None
+
+
+class CreateChatCompletionRequest(_Sampling):
+    messages: Annotated[list[_Message], Field(min_length=1)]
+    max_tokens: Annotated[int, Field(ge=1)] | None = None
+    max_completion_tokens: Annotated[int, Field(ge=1)] | None = None
+    logprobs: bool | None = None
+    top_logprobs: Annotated[int, Field(ge=0, le=20)] | None = None
+    response_format: _ResponseFormat | None = None
+
+
+class CreateCompletionRequest(_Sampling):
+    prompt: str | Annotated[list[str], Field(min_length=1)] | list[int] | list[list[int]]
+    max_tokens: Annotated[int, Field(ge=0)] | None = None
+    best_of: Annotated[int, Field(ge=0, le=20)] | None = None
+    echo: bool | None = None
+    logprobs: Annotated[int, Field(ge=0, le=5)] | None = None
+    suffix: str | None = None
+
+
+class CreateEmbeddingRequest(_Params):
+    input: (
+        Annotated[str, Field(min_length=1)]
+        | Annotated[list[str], Field(min_length=1, max_length=2048)]
+        | Annotated[list[int], Field(min_length=1)]
+        | Annotated[list[list[int]], Field(min_length=1, max_length=2048)]
+    )
+    dimensions: Annotated[int, Field(ge=1)] | None = None
+    encoding_format: Literal["float", "base64"] | None = None
+
+
+MODELS: dict[str, type[_Params]] = {
+    "/v1/chat/completions": CreateChatCompletionRequest,
+    "/v1/completions": CreateCompletionRequest,
+    "/v1/embeddings": CreateEmbeddingRequest,
+}
+
+
+def error(status: int, message: str, param: str | None, code: str | None) -> tuple[int, dict[str, Any]]:
+    return status, {
+        "error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}
+    }
+
+
+def known_model(model: str) -> bool:
+    """A built-in model, a dated snapshot of one, or a fine-tuned model (`ft:...`)."""
+    return model in KNOWN_MODELS or _SNAPSHOT.sub("", model) in KNOWN_MODELS or model.startswith("ft:")
+
+
+def check(url: str, body: Any) -> tuple[int, dict[str, Any]] | None:
+    """None when `body` is a request the API would run at `url`, else its error answer."""
+    if not isinstance(body, dict):
+        return error(400, "The request body must be a JSON object.", None, "invalid_type")
+    model = MODELS.get(url)
+    if model is None:
+        return error(404, f"Invalid URL (POST {url})", None, None)
+    try:
+        model.model_validate(body)
+    except ValidationError as exc:
+        return _refusal(exc)
+    name = body["model"]
+    if not known_model(name):
+        return error(
+            404,
+            f"The model `{name}` does not exist or you do not have access to it.",
+            "model",
+            "model_not_found",
+        )
+    return None
+
+
+_TAGS = {"str", "int", "float", "bool", "none", "is-instance", "json-or-python", "lax-or-strict", "strict"}
+
+
+def _is_union_tag(part: str) -> bool:
+    """Pydantic names the member of a union it tried (`str`, `list[str]`, `constrained-int`...) in
+    an error's location; the API's `param` has only field names and indices."""
+    return "[" in part or part in _TAGS or part.startswith(("constrained-", "function-"))
+
+
+def _param(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts[-1:] = [f"{parts[-1]}[{part}]" if parts else f"[{part}]"]
+        elif not _is_union_tag(part):
+            parts.append(part)
+    return ".".join(parts)
+
+
+def _refusal(exc: ValidationError) -> tuple[int, dict[str, Any]]:
+    first = exc.errors()[0]
+    param = _param(tuple(first["loc"]))
+    kind = first["type"]
+    got = first.get("input")
+    ctx = first.get("ctx") or {}
+    if kind == "missing":
+        return error(400, f"Missing required parameter: '{param}'.", param, "missing_required_parameter")
+    if kind in ("greater_than_equal", "greater_than"):
+        bound = ctx.get("ge", ctx.get("gt"))
+        message = f"Invalid '{param}': value below minimum value. Expected a value >= {bound}, but got {got} instead."
+        return error(
+            400,
+            message,
+            param,
+            "decimal_below_min_value" if isinstance(bound, float) else "integer_below_min_value",
+        )
+    if kind in ("less_than_equal", "less_than"):
+        bound = ctx.get("le", ctx.get("lt"))
+        message = f"Invalid '{param}': value above maximum value. Expected a value <= {bound}, but got {got} instead."
+        return error(
+            400,
+            message,
+            param,
+            "decimal_above_max_value" if isinstance(bound, float) else "integer_above_max_value",
+        )
+    if kind in ("too_short", "string_too_short"):
+        return error(
+            400,
+            f"Invalid '{param}': empty or too short. {first['msg']}.",
+            param,
+            "empty_array" if isinstance(got, list) else "invalid_value",
+        )
+    if kind in (
+        "literal_error",
+        "enum",
+        "too_long",
+        "string_too_long",
+        "string_pattern_mismatch",
+        "finite_number",
+        "extra_forbidden",
+    ):
+        return error(400, f"Invalid value for '{param}': {first['msg']}.", param, "invalid_value")
+    return error(400, f"Invalid type for '{param}': {first['msg']}.", param, "invalid_type")
