@@ -131,3 +131,26 @@ def test_a_custom_responder_decides_for_itself():
             headers={"Authorization": f"Bearer {emu.api_key}"},
         )
     assert answer.status_code == 200 and answer.json() == {"echo": {"model": "mine", "temperature": 7}}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}], "temperature": NaN}}\n',
+        b'{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "caf\xe9"}]}}\n',
+    ],
+)
+def test_a_line_that_is_not_json_fails_the_batch(api, emu, raw):
+    source = api.post(
+        "/files", files={"file": ("in.jsonl", io.BytesIO(raw))}, data={"purpose": "batch"}
+    ).json()
+    batch = api.post(
+        "/batches",
+        json={"input_file_id": source["id"], "endpoint": "/v1/chat/completions", "completion_window": "24h"},
+    ).json()
+    emu.advance(60)
+    batch = api.get(f"/batches/{batch['id']}").json()
+    assert batch["status"] == "failed"
+    assert (
+        batch["errors"]["data"][0]["code"] == "invalid_json_line" and batch["errors"]["data"][0]["line"] == 1
+    )

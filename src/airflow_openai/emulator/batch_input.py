@@ -52,9 +52,13 @@ def validate(path: Path, endpoint: str) -> tuple[int, list[dict[str, Any]]]:
     return count, errors
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _check_line(raw: bytes, endpoint: str, seen: set[str]) -> tuple[str, str, str | None] | None:
     try:
-        request = json.loads(raw)
+        request = json.loads(raw, parse_constant=_not_json)  # NaN and Infinity are not JSON
     except ValueError:
         return "invalid_json_line", "This line is not parseable as valid JSON.", None
     if not isinstance(request, dict):
