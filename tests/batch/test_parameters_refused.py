@@ -109,3 +109,16 @@ def test_the_output_probe_fails_under_a_file(tmp_path):
 
     with pytest.raises(OSError):
         probe_writable(str(tmp_path / "f" / "o.jsonl"))
+
+
+def test_the_output_probe_works_on_object_storage_paths(tmp_path):
+    (tmp_path / "f").write_text("")
+
+    probe_writable(f"file://{tmp_path}/new/o.jsonl")
+
+    assert (
+        sorted(p.name for p in tmp_path.iterdir()) == ["f", "new"]
+        and list((tmp_path / "new").iterdir()) == []
+    )
+    with pytest.raises(OSError):
+        probe_writable(f"file://{tmp_path}/f/o.jsonl")

@@ -42,7 +42,7 @@ BAD_INPUTS = {
         {"prompts": {"q1": {"prompt": "a"}}},
         r"line 1: prompts\[0\]: .*needs a string 'prompt'",
     ),
-    "17 metadata pairs": (
+    "11 user metadata pairs (17 with the tags)": (
         {"prompts": ["a"], "metadata": {f"k{n}": "v" for n in range(11)}},
         r"metadata has 11 pairs; a batch holds 16 and the operator uses 6 .* 10 are left for yours",
     ),
@@ -57,6 +57,10 @@ BAD_INPUTS = {
     "a number as a metadata value": (
         {"prompts": ["a"], "metadata": {"n": 3}},
         r"metadata\['n'\] must be a string, not int",
+    ),
+    "metadata as a list of pairs": (
+        {"prompts": ["a"], "metadata": [("k", "v")]},
+        r"metadata must be a dict of strings, not list",
     ),
     "a reserved metadata key": ({"prompts": ["a"], "metadata": {"airflow_run_id": "x"}}, r"reserved"),
     "completion_window 1h": (

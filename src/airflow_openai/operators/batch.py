@@ -129,7 +129,8 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         self.request_parameters = dict(request_parameters or {})
         self.response_format = response_format
         self.completion_window = completion_window
-        self.metadata = dict(metadata or {})
+        # Anything but a dict is kept as given, for the run-time check to name its type.
+        self.metadata = dict(metadata) if isinstance(metadata, Mapping) else metadata
         self.output_path = output_path
         self.max_failed_fraction = max_failed_fraction
         self.resubmit_failed = resubmit_failed
