@@ -8,6 +8,7 @@ route: give every response an `x-request-id`, check the bearer key (admin keys o
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from typing import Any
 
@@ -29,6 +30,8 @@ from airflow_openai.emulator.lost_answers import (
 )
 from airflow_openai.emulator.resources import batches, files, inference, models, uploads
 from airflow_openai.emulator.state import EmulatorState
+
+log = logging.getLogger(__name__)
 
 ADMIN_KEY_PREFIX = "sk-admin-"
 ADMIN_PATH_PREFIX = "/v1/organization"
@@ -124,6 +127,7 @@ class Gate:
         except Exception as exc:
             # Starlette answers an unexpected error with the 500 envelope and then re-raises it,
             # which makes the server close the connection. The service keeps it open: so do we.
+            log.exception("The emulator failed on %s %s", scope["method"], scope["path"])
             if not started:
                 await send_error(
                     send_tracked, EmulatorError(500, f"The emulator failed: {exc}", type="server_error")
