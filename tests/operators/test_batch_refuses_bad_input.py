@@ -75,6 +75,10 @@ BAD_INPUTS = {
         {"requests": [CHAT, {"model": ""}], "model": None},
         r"line 1: body.model is required",
     ),
+    "a number as the model": (
+        {"requests": [CHAT, {**CHAT, "model": 4}]},
+        r"line 2: body.model must be a model name \(a string\), not int",
+    ),
     "NaN in a request": (
         {"requests": [CHAT, {**CHAT, "temperature": math.nan}]},
         r"line 2: holds NaN or Infinity",

@@ -165,9 +165,13 @@ def checked(
         body = request.get("body")
         if not isinstance(body, Mapping):
             raise InvalidBatchInput(number, "body must be a JSON object")
-        if not isinstance(body.get("model"), str) or not body.get("model"):
+        if body.get("model") in (None, ""):
             raise InvalidBatchInput(
                 number, "body.model is required (set `model` on the operator or in the request)"
+            )
+        if not isinstance(body["model"], str):
+            raise InvalidBatchInput(
+                number, f"body.model must be a model name (a string), not {type(body['model']).__name__}"
             )
         field = REQUIRED_BODY_FIELD[endpoint]
         if body.get(field) in (None, "", []):
