@@ -10,6 +10,7 @@ import os
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from tests.support.dag_runner import run_dag, task_states
 from tests.support.task_instance import TaskInstanceStandIn
 
 CHAT = {"messages": [{"role": "user", "content": "hi"}]}
@@ -33,15 +34,7 @@ def _jsonl(tmp_path, *lines: bytes):
     return str(path)
 
 
-BAD_INPUTS = {
-    "prompts as an int": ({"prompts": 7}, r"prompts must be .*got int"),
-    "prompts as a set": ({"prompts": {"a", "b"}}, r"got set"),
-    "None inside prompts": ({"prompts": ["a", None]}, r"line 2: prompts\[1\]: .* not NoneType"),
-    "a number inside prompts": ({"prompts": ["a", "b", 3.5]}, r"line 3: prompts\[2\]: .* not float"),
-    "a dict of dicts": (
-        {"prompts": {"q1": {"prompt": "a"}}},
-        r"line 1: prompts\[0\]: .*needs a string 'prompt'",
-    ),
+PARSE_TIME = {
     "11 user metadata pairs (17 with the tags)": (
         {"prompts": ["a"], "metadata": {f"k{n}": "v" for n in range(11)}},
         r"metadata has 11 pairs; a batch holds 16 and the operator uses 6 .* 10 are left for yours",
@@ -70,6 +63,24 @@ BAD_INPUTS = {
     "an unknown endpoint": (
         {"requests": [{"input": "a"}], "endpoint": "/v1/responses"},
         r"endpoint must be one of .*'/v1/responses'",
+    ),
+}
+
+
+@pytest.mark.parametrize("kwargs, message", PARSE_TIME.values(), ids=PARSE_TIME.keys())
+def test_a_parameter_the_api_would_refuse_fails_the_dag_import(kwargs, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        _execute(tmp_path, **kwargs)
+
+
+BAD_INPUTS = {
+    "prompts as an int": ({"prompts": 7}, r"prompts must be .*got int"),
+    "prompts as a set": ({"prompts": {"a", "b"}}, r"got set"),
+    "None inside prompts": ({"prompts": ["a", None]}, r"line 2: prompts\[1\]: .* not NoneType"),
+    "a number inside prompts": ({"prompts": ["a", "b", 3.5]}, r"line 3: prompts\[2\]: .* not float"),
+    "a dict of dicts": (
+        {"prompts": {"q1": {"prompt": "a"}}},
+        r"line 1: prompts\[0\]: .*needs a string 'prompt'",
     ),
     "no model anywhere": (
         {"requests": [CHAT, {"model": ""}], "model": None},
@@ -154,3 +165,30 @@ def test_an_output_path_under_a_file_is_found_out_before_the_upload(emu, emu_hoo
 
     assert _nothing_remote(emu_hook)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"], "the probe leaves nothing behind"
+
+
+def test_templated_parameters_are_refused_once_rendered_before_any_remote_call(
+    airflow_db, emu, emu_hook, new_dag, tmp_path, capsys
+):
+    from airflow_openai.operators.batch import OpenAIBatchOperator
+
+    with new_dag(params={"window": "1h", "note": "x" * 600}) as dag:
+        for task_id, parameter in (
+            ("window", {"completion_window": "{{ params.window }}"}),
+            ("metadata", {"metadata": {"note": "{{ params.note }}"}}),
+        ):
+            OpenAIBatchOperator(
+                task_id=task_id,
+                prompts=["a"],
+                model="gpt-4o-mini",
+                retries=2,
+                output_path=str(tmp_path / f"{task_id}.jsonl"),
+                **parameter,
+            )
+    dag_run = run_dag(dag)
+
+    assert task_states(dag_run) == {"window": "failed", "metadata": "failed"}, "bad input is not retried"
+    assert _nothing_remote(emu_hook)
+    log = capsys.readouterr().out  # the task logs through Airflow's structlog, as in a worker
+    assert "completion_window must be '24h'; got '1h'" in log
+    assert "metadata['note'] has 600 characters; at most 512" in log

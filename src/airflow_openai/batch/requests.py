@@ -37,6 +37,16 @@ def check_endpoint(endpoint: str) -> str:
     return endpoint
 
 
+def has_template(value: Any) -> bool:
+    """Whether `value` holds a Jinja string: such a parameter is checked once rendered, at run time,
+    and any other is checked when the DAG is parsed, where the author sees it first."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, Mapping):
+        return any(has_template(key) or has_template(item) for key, item in value.items())
+    return False
+
+
 def check_completion_window(window: Any) -> str:
     if window not in COMPLETION_WINDOWS:
         raise InvalidBatchInput(

@@ -120,6 +120,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             )
         if not 0.0 <= max_failed_fraction <= 1.0:
             raise ValueError("max_failed_fraction is a share between 0 and 1")
+        _check_plain_parameters(endpoint=endpoint, completion_window=completion_window, metadata=metadata)
         self.prompts = prompts
         self.requests = requests
         self.input_file = input_file
@@ -454,6 +455,21 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
                 self.log.info("Cancelled batch %s because %s (now %s)", batch_id, why, batch.status)
             except Exception as exc:  # cancelling is best effort: a finished batch refuses it
                 self.log.warning("Could not cancel batch %s: %s", batch_id, exc)
+
+
+def _check_plain_parameters(**parameters: Any) -> None:
+    """Parameters the API would refuse fail the DAG's import; templated ones are checked at run time."""
+    from airflow_openai.batch import requests as batch_requests
+    from airflow_openai.batch.identity import check_user_metadata
+
+    checks = {
+        "endpoint": batch_requests.check_endpoint,
+        "completion_window": batch_requests.check_completion_window,
+        "metadata": check_user_metadata,
+    }
+    for name, value in parameters.items():
+        if not batch_requests.has_template(value):
+            checks[name](value)
 
 
 def _default_model(
