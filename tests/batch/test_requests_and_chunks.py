@@ -37,7 +37,7 @@ def test_plain_bodies_get_ids_and_full_lines_keep_theirs():
         from_requests(
             [
                 {"model": "m", "messages": [{"role": "user", "content": "x"}]},
-                {"custom_id": "c", "body": {"model": "m", "messages": [1]}},
+                {"custom_id": "c", "body": {"model": "m", "messages": [{"role": "user", "content": "x"}]}},
             ],
             CHAT,
         )
@@ -48,20 +48,44 @@ def test_plain_bodies_get_ids_and_full_lines_keep_theirs():
 @pytest.mark.parametrize(
     ("items", "line", "reason"),
     [
-        ([{"custom_id": "a", "body": {"model": "m", "messages": [1]}}] * 2, 2, "used more than once"),
-        ([{"custom_id": "a", "body": {"messages": [1]}}], 1, "body.model is required"),
         (
-            [{"custom_id": "a", "url": "/v1/embeddings", "body": {"model": "m", "messages": [1]}}],
+            [{"custom_id": "a", "body": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}] * 2,
+            2,
+            "used more than once",
+        ),
+        (
+            [{"custom_id": "a", "body": {"messages": [{"role": "user", "content": "x"}]}}],
+            1,
+            "body.model is required",
+        ),
+        (
+            [
+                {
+                    "custom_id": "a",
+                    "url": "/v1/embeddings",
+                    "body": {"model": "m", "messages": [{"role": "user", "content": "x"}]},
+                }
+            ],
             1,
             "does not match",
         ),
         (
-            [{"custom_id": "a", "method": "GET", "body": {"model": "m", "messages": [1]}}],
+            [
+                {
+                    "custom_id": "a",
+                    "method": "GET",
+                    "body": {"model": "m", "messages": [{"role": "user", "content": "x"}]},
+                }
+            ],
             1,
             "method must be POST",
         ),
         ([{"custom_id": "a", "body": {"model": "m"}}], 1, "body.messages is required"),
-        ([{"custom_id": "", "body": {"model": "m", "messages": [1]}}], 1, "non-empty string"),
+        (
+            [{"custom_id": "", "body": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}],
+            1,
+            "non-empty string",
+        ),
     ],
 )
 def test_bad_lines_are_named_with_their_reason(items, line, reason):
@@ -71,13 +95,16 @@ def test_bad_lines_are_named_with_their_reason(items, line, reason):
 
 
 def test_bad_json_in_a_file_names_the_line():
-    raw = [b'{"body": {"model": "m", "messages": [1]}}\n', b"\n", b"{broken\n"]
+    raw = [b'{"body": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}\n', b"\n", b"{broken\n"]
     with pytest.raises(InvalidBatchInput, match="line 3: not valid JSON"):
         _all(from_requests(from_jsonl(raw), CHAT))
 
 
 def test_bytes_that_are_not_utf8_name_the_line_and_the_byte():
-    raw = [b'{"body": {"model": "m", "messages": [1]}}\n', b'{"body": "caf\xe9"}\n']
+    raw = [
+        b'{"body": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}\n',
+        b'{"body": "caf\xe9"}\n',
+    ]
     with pytest.raises(InvalidBatchInput, match=r"line 2: not UTF-8 text \(byte 0xe9 at position 14\)"):
         _all(from_requests(from_jsonl(raw), CHAT))
 

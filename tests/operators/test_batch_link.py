@@ -14,10 +14,11 @@ LINK_KEY = "_link_OpenAIBatchLink"  # where Airflow keeps the link for its UI an
 
 
 def _two_batches(folder) -> str:
-    """Two embedding requests of 30,000 inputs each, past the 50,000 inputs one batch may hold (a file:
-    Airflow would render every string of a `requests` list that long, which takes seconds)."""
+    """26 embedding requests of 2,000 inputs each (the API's most per request), past the 50,000 inputs
+    one batch may hold (a file: Airflow would render every string of a `requests` list that long,
+    which takes seconds)."""
     path = folder / "two-batches.jsonl"
-    path.write_text("".join(json.dumps({"input": ["x"] * 30_000, "dimensions": 1}) + "\n" for _ in range(2)))
+    path.write_text("".join(json.dumps({"input": ["x"] * 2_000, "dimensions": 1}) + "\n" for _ in range(26)))
     return str(path)
 
 

@@ -92,7 +92,23 @@ BAD_INPUTS = {
     ),
     "NaN in a request": (
         {"requests": [CHAT, {**CHAT, "temperature": math.nan}]},
+        r"line 2: body.temperature: .*finite number",
+    ),
+    "NaN where the schema takes anything": (
+        {"requests": [CHAT, {**CHAT, "metadata": {"score": math.nan}}]},
         r"line 2: holds NaN or Infinity",
+    ),
+    "messages as a string": (
+        {"requests": [CHAT, {**CHAT, "messages": "What is 2+2?"}]},
+        r"line 2: body.messages: .*valid list",
+    ),
+    "temperature out of range": (
+        {"requests": [{**CHAT, "temperature": 7}]},
+        r"line 1: body.temperature: .*",
+    ),
+    "n as a word": (
+        {"requests": [{**CHAT, "n": "two"}]},
+        r"line 1: body.n: ",
     ),
     "a lone surrogate in a prompt": (
         {"prompts": ["ok", "bad \ud800"]},

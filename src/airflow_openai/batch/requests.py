@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from airflow_openai.emulator.params import invalid_parameter
 from airflow_openai.jsonl import UnreadableLine, parse_line
 
 ENDPOINTS = ("/v1/chat/completions", "/v1/embeddings", "/v1/completions")
@@ -155,7 +156,9 @@ def _parse_json(raw: bytes | str, line: int) -> Any:
 def checked(
     lines: Iterable[tuple[dict[str, Any], Any]], endpoint: str
 ) -> Iterator[tuple[dict[str, Any], Any]]:
-    """Pass lines through, refusing the first that the Batch API would refuse."""
+    """Pass lines through, refusing the first that the Batch API would refuse: its fields, and each
+    body's parameters against the spec's request schema (the emulator's reading of it, so both
+    sides refuse the same lines)."""
     seen: set[str] = set()
     for number, (request, source) in enumerate(lines, start=1):
         custom_id = request.get("custom_id")
@@ -189,4 +192,8 @@ def checked(
         unknown = set(request) - {"custom_id", "method", "url", "body"}
         if unknown:
             raise InvalidBatchInput(number, f"unknown request fields {sorted(unknown)}")
+        refused = invalid_parameter(endpoint, body)
+        if refused is not None:
+            param, message = refused
+            raise InvalidBatchInput(number, f"body.{param}: {message}" if param else f"body: {message}")
         yield {"custom_id": custom_id, "method": "POST", "url": endpoint, "body": dict(body)}, source

@@ -142,6 +142,24 @@ def check(url: str, body: Any) -> tuple[int, dict[str, Any]] | None:
 _TAGS = {"str", "int", "float", "bool", "none", "is-instance", "json-or-python", "lax-or-strict", "strict"}
 
 
+def invalid_parameter(url: str, body: Any) -> tuple[str | None, str] | None:
+    """The first parameter of `body` the API would refuse for `url`, as (param, the API's message);
+    None when every type and range is right. Model names are not judged here.
+
+    `OpenAIBatchOperator` checks each batch line with this before anything is uploaded, so the
+    provider and the emulator read the spec's request schemas the same way.
+    """
+    model = MODELS.get(url)
+    if model is None:
+        return None
+    try:
+        model.model_validate(body)
+    except ValidationError as exc:
+        envelope = _refusal(exc)[1]["error"]
+        return envelope["param"], envelope["message"]
+    return None
+
+
 def _is_union_tag(part: str) -> bool:
     """Pydantic names the member of a union it tried (`str`, `list[str]`, `constrained-int`...) in
     an error's location; the API's `param` has only field names and indices."""
