@@ -124,6 +124,14 @@ def check(url: str, body: Any) -> tuple[int, dict[str, Any]] | None:
     model = MODELS.get(url)
     if model is None:
         return error(404, f"Invalid URL (POST {url})", None, None)
+    if has_lone_surrogate(body):
+        return error(
+            400,
+            "We could not parse the JSON body of your request: it holds a lone surrogate (a \\ud800-\\udfff "
+            "escape without its pair), which is not Unicode text.",
+            None,
+            "invalid_json",
+        )
     try:
         model.model_validate(body)
     except ValidationError as exc:
@@ -220,3 +228,19 @@ def _refusal(exc: ValidationError) -> tuple[int, dict[str, Any]]:
     ):
         return error(400, f"Invalid value for '{param}': {first['msg']}.", param, "invalid_value")
     return error(400, f"Invalid type for '{param}': {first['msg']}.", param, "invalid_type")
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether a JSON value holds a string with an unpaired surrogate, which Python's parser lets
+    through from a `\\ud800` escape but the API's parser refuses."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_lone_surrogate(item) for item in value)
+    return False
