@@ -78,6 +78,24 @@ def test_upload_refuses_bad_jsonl_before_sending(airflow_db, emu, emu_hook, new_
     assert list(emu_hook.list_files()) == []
 
 
+def test_one_bad_file_among_good_ones_uploads_none(emu, emu_hook, tmp_path):
+    """Every file is checked before the first is sent: no half-done upload to clean up."""
+    import pytest
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from airflow_openai.operators.files import OpenAIUploadFileOperator
+    from tests.support.task_instance import TaskInstanceStandIn
+
+    folder = _training_files(tmp_path / "in", count=3)
+    (folder / "part-9.jsonl").write_bytes(b'{"messages": []}\n{"oops": caf\xe9}\n')
+    op = OpenAIUploadFileOperator(task_id="upload", source=f"{folder}/*.jsonl", purpose="fine-tune")
+
+    with pytest.raises(AirflowFailException, match=r"1 of 4 files would be refused.*part-9.jsonl line 2"):
+        op.execute({"ti": TaskInstanceStandIn("upload")})
+
+    assert list(emu_hook.list_files()) == [], "nothing was uploaded"
+
+
 def test_large_files_uploading_side_by_side_share_one_memory_budget(emu, emu_hook, tmp_path):
     """Three large files at once hold `concurrency × part_size` between them, not three times that."""
     import tracemalloc

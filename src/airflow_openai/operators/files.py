@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_openai.operators.base import OpenAIBaseOperator
 
@@ -60,6 +60,22 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
         self.concurrency = concurrency
         self.md5 = md5
 
+    def _check_every_source(self, sources: list[str]) -> None:
+        """Refuse the whole upload when any file would be refused, before the first is sent."""
+        from airflow_openai.transfers.checks import InvalidUpload, check_source
+
+        problems = []
+        for source in sources:
+            try:
+                check_source(source, self.purpose)
+            except (InvalidUpload, ValueError) as exc:
+                problems.append(f"{source}: {exc}")
+        if problems:
+            raise AirflowFailException(
+                f"{len(problems)} of {len(sources)} files would be refused, so none was uploaded: "
+                + "; ".join(problems)
+            )
+
     def execute(self, context: Any) -> dict[str, Any]:
         from airflow_openai.transfers.part_buffers import PartBuffers
         from airflow_openai.transfers.uploader import UploadSettings
@@ -78,6 +94,7 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
                 len(sources) - len(todo),
                 len(sources),
             )
+        self._check_every_source(todo)
         settings = UploadSettings(part_size=self.part_size, concurrency=self.concurrency, md5=self.md5)
         buffers = PartBuffers(self.concurrency, self.part_size)  # shared: memory does not grow with files
         self._stop = threading.Event()

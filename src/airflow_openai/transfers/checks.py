@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any
 
 from airflow_openai.jsonl import UnreadableLine, parse_line
 from airflow_openai.models import UPLOADABLE_PURPOSES
@@ -46,3 +46,15 @@ def check_jsonl(stream: IO[bytes], filename: str) -> None:
         if not isinstance(value, dict):
             raise InvalidUpload(f"{filename} line {number} is not a JSON object")
     stream.seek(start)
+
+
+def check_source(source: Any, purpose: str) -> None:
+    """Open `source` and check it as `OpenAIHook.upload_file` will, without sending anything: the
+    upload operator checks every file this way before the first is uploaded."""
+    from airflow_openai.transfers.sources import open_source
+
+    check_purpose(purpose)
+    with open_source(source) as opened:
+        check_upload(purpose, opened.filename, opened.size)
+        if purpose in JSONL_PURPOSES and opened.stream.seekable():
+            check_jsonl(opened.stream, opened.filename)
