@@ -28,7 +28,6 @@ OUTAGE_SECONDS = 100
 about 38 s) and 100 emulated minutes on the emulator's clock."""
 
 
-
 def assert_results(run: ScenarioRun, *, try_number: int = 1) -> None:
     """One batch, completed; the task succeeded; its manifest and results file hold one row per prompt."""
     batches = run.batches()
