@@ -153,10 +153,15 @@ def test_one_dict_is_one_prompt_not_its_keys(emu, tmp_path):
 def test_empty_input_is_skipped_saying_there_was_nothing_to_send(emu, emu_hook, tmp_path, empty):
     if "input_file" in empty:
         empty = {"input_file": _jsonl(tmp_path, b"", b"  ")}
+    from airflow_openai.operators.batch import OpenAIBatchOperator
+
+    ti = TaskInstanceStandIn("batch")
+    options = {"model": "gpt-4o-mini", "output_path": str(tmp_path / "o.jsonl"), **empty}
     with pytest.raises(AirflowSkipException, match="Nothing to send"):
-        _execute(tmp_path, **empty)
+        OpenAIBatchOperator(task_id="batch", **options).execute({"ti": ti})
 
     assert _nothing_remote(emu_hook)
+    assert ti.xcom["manifest"]["total"] == 0 and "Nothing to send" in ti.xcom["manifest"]["skipped"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")

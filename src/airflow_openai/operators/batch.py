@@ -161,9 +161,12 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             if prepared.total == 0:
                 from airflow.sdk.exceptions import AirflowSkipException
 
-                raise AirflowSkipException(
-                    "Nothing to send: the input holds no requests, so no batch was created"
+                why = "Nothing to send: the input holds no requests, so no batch was created"
+                context["ti"].xcom_push(  # a skipped task returns nothing: the manifest says why instead
+                    key="manifest",
+                    value={"batch_ids": [], "total": 0, "succeeded": 0, "failed": 0, "skipped": why},
                 )
+                raise AirflowSkipException(why)
             self._probe_output(context)
             batch_ids = self._submit(context, prepared, round=0)
             if not self.wait_for_completion:
