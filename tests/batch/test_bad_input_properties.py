@@ -21,7 +21,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from airflow_openai.batch.chunks import prepare
-from airflow_openai.batch.requests import InvalidBatchInput, checked, from_requests
+from airflow_openai.batch.identity import batch_metadata
+from airflow_openai.batch.requests import (
+    InvalidBatchInput,
+    check_completion_window,
+    checked,
+    from_jsonl,
+    from_requests,
+)
 
 CHAT = "/v1/chat/completions"
 MODELS = ("gpt-4o-mini", "gpt-4o")
@@ -77,6 +84,14 @@ def _operator_verdict(body: dict) -> str | None:
     return None
 
 
+def _answered(answer: httpx.Response) -> bool:
+    """Run, or refused only for its model's name: the operator cannot know which models an
+    account may use, so it leaves model names to the API."""
+    if answer.status_code == 200:
+        return True
+    return answer.status_code == 404 and answer.json()["error"]["code"] == "model_not_found"
+
+
 def _raw(body: dict) -> bytes | None:
     try:
         return json.dumps(body, allow_nan=False).encode()
@@ -110,7 +125,7 @@ def test_a_refusal_that_names_the_line_or_an_answer_never_a_crash(chat, body):
     )
     assert answer.status_code < 500, answer.text
     if verdict is None:
-        assert answer.status_code == 200, f"the operator accepted what the emulator refuses: {answer.text}"
+        assert _answered(answer), f"the operator accepted what the emulator refuses: {answer.text}"
     else:
         assert answer.status_code in (400, 404), f"the operator refused ({verdict}) what the emulator answers"
 
@@ -120,3 +135,102 @@ def test_the_generator_reaches_both_sides():
     good = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "temperature": 1.5}
     assert _operator_verdict(good) is None
     assert "temperature" in (_operator_verdict({**good, "temperature": math.inf}) or "")
+
+
+line_values = st.one_of(
+    bodies.map(lambda body: {"custom_id": "r", "body": body}),
+    bodies,
+    junk,
+)
+
+
+def _corrupt(raw: bytes, how: int) -> bytes:
+    """A JSONL line as people really get it wrong: Latin-1 bytes, NaN tokens, cut short, or as it is."""
+    if how == 1:
+        return raw.replace(b"user", b"\xe9user")
+    if how == 2:
+        return raw.replace(b"1", b"NaN", 1)
+    if how == 3:
+        return raw[: max(1, len(raw) // 2)]
+    return raw
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=line_values, how=st.integers(min_value=0, max_value=3))
+def test_a_jsonl_line_is_refused_naming_line_two_or_answered(chat, value, how):
+    """The bad line is the second of two: the refusal must name line 2, never line 1 or none."""
+    good = json.dumps(
+        {
+            "custom_id": "first",
+            "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+        }
+    )
+    raw = json.dumps(value, allow_nan=True).encode("utf-8", "surrogatepass")
+    lines = [good.encode(), _corrupt(raw, how)]
+    with tempfile.TemporaryDirectory(prefix="openai-props-") as workdir:
+        try:
+            prepared = prepare(checked(from_requests(from_jsonl(lines), CHAT), CHAT), Path(workdir), CHAT)
+        except InvalidBatchInput as exc:
+            event("refused")
+            assert str(exc).startswith("line 2: "), str(exc)
+            return
+        event("accepted")
+        assert prepared.total == 2
+    body = value["body"] if isinstance(value, dict) and "body" in value else value
+    answer = chat.post("chat/completions", json=body)
+    assert _answered(answer), f"accepted by the operator, refused by the emulator: {answer.text}"
+
+
+metadata_values = st.one_of(
+    st.dictionaries(st.text(max_size=70), st.text(max_size=600), max_size=12),
+    st.dictionaries(st.text(max_size=5), junk, max_size=3),
+    junk,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(metadata=metadata_values, window=st.one_of(st.just("24h"), st.sampled_from(["1h", "", "24H"]), junk))
+def test_batch_parameters_are_refused_clearly_or_accepted_by_both_sides(
+    chat, batch_input_file, metadata, window
+):
+    """Metadata and completion windows the operator accepts, with its own tags added, the emulator's
+    `POST /v1/batches` accepts too; whatever it is sent, it never answers a 5xx."""
+    refusal = None
+    try:
+        check_completion_window(window)
+        full = batch_metadata(metadata, {f"airflow_tag_{n}": "x" for n in range(6)})
+    except ValueError as exc:
+        refusal = str(exc)
+        assert refusal and "\n" not in refusal
+    event("refused" if refusal else "accepted")
+    body = {"input_file_id": batch_input_file, "endpoint": CHAT, "completion_window": window}
+    if refusal is None:
+        body["metadata"] = full
+    elif metadata is not None:
+        body["metadata"] = metadata
+    raw = _raw(body)
+    if raw is None:
+        return
+    answer = chat.post("batches", content=raw)
+    assert answer.status_code < 500, answer.text
+    if refusal is None:
+        assert answer.status_code == 200, f"accepted by the operator, refused by the emulator: {answer.text}"
+
+
+@pytest.fixture(scope="module")
+def batch_input_file(openai_emulator):
+    content = json.dumps(
+        {
+            "custom_id": "a",
+            "method": "POST",
+            "url": CHAT,
+            "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+        }
+    )
+    answer = httpx.post(
+        f"{openai_emulator.base_url}/files",
+        headers={"Authorization": f"Bearer {openai_emulator.api_key}"},
+        files={"file": ("in.jsonl", content.encode() + b"\n")},
+        data={"purpose": "batch"},
+    )
+    return answer.json()["id"]
