@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import jsonschema
+import pytest
 
 from airflow_openai.emulator.responder import default_responder, load_responder
 from tests.support.batches import jsonl, read_jsonl, wait_for
@@ -32,6 +33,9 @@ SCHEMA = {
         }
     },
 }
+
+
+CHAT = "/v1/chat/completions"
 
 
 def _chat(**body):
@@ -64,8 +68,21 @@ def test_json_schema_answers_validate_against_the_schema():
 
 
 def test_json_object_answers_are_objects():
-    _, body = _chat(response_format={"type": "json_object"})
+    messages = [{"role": "user", "content": "Rate this product as JSON: great product"}]
+    _, body = _chat(messages=messages, response_format={"type": "json_object"})
     assert isinstance(json.loads(body["choices"][0]["message"]["content"]), dict)
+
+
+def test_json_mode_without_asking_for_json_is_refused_as_the_api_does():
+    from airflow_openai.batch.requests import InvalidBatchInput, checked, from_requests
+
+    status, body = _chat(response_format={"type": "json_object"})
+    assert status == 400 and body["error"]["param"] == "messages" and "'json'" in body["error"]["message"]
+    request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    with pytest.raises(
+        InvalidBatchInput, match="line 1: body.messages: 'messages' must contain the word 'json'"
+    ):
+        list(checked(from_requests([{**request, "response_format": {"type": "json_object"}}], CHAT), CHAT))
 
 
 def test_embeddings_are_unit_vectors_of_the_models_dimension():

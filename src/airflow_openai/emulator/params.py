@@ -9,6 +9,7 @@ upstream server decides for itself.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal
 
@@ -136,6 +137,8 @@ def check(url: str, body: Any) -> tuple[int, dict[str, Any]] | None:
         model.model_validate(body)
     except ValidationError as exc:
         return _refusal(exc)
+    if json_word_missing(url, body):
+        return error(400, JSON_WORD_MESSAGE, "messages", None)
     name = body["model"]
     if not known_model(name):
         return error(
@@ -165,7 +168,24 @@ def invalid_parameter(url: str, body: Any) -> tuple[str | None, str] | None:
     except ValidationError as exc:
         envelope = _refusal(exc)[1]["error"]
         return envelope["param"], envelope["message"]
+    if json_word_missing(url, body):
+        return "messages", JSON_WORD_MESSAGE
     return None
+
+
+JSON_WORD_MESSAGE = (
+    "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'."
+)
+
+
+def json_word_missing(url: str, body: dict[str, Any]) -> bool:
+    """JSON mode needs the messages to ask for JSON: the API refuses the request otherwise."""
+    response_format = body.get("response_format")
+    if url != "/v1/chat/completions" or not isinstance(response_format, dict):
+        return False
+    if response_format.get("type") != "json_object":
+        return False
+    return "json" not in json.dumps(body.get("messages"), ensure_ascii=False).lower()
 
 
 def _is_union_tag(part: str) -> bool:
