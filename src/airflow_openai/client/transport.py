@@ -122,7 +122,7 @@ class SyncTransport:
             if pause is None:
                 return None
             self._sleep(pause)
-        return None
+        raise AssertionError("unreachable")
 
     def _look_up(self, call: ApiCall[T], sent_at: float) -> T | None:
         reconcile = call.reconcile
@@ -308,7 +308,7 @@ class AsyncTransport:
             if pause is None:
                 return None
             await self._sleep(pause)
-        return None
+        raise AssertionError("unreachable")
 
     async def _look_up(self, call: ApiCall[T], sent_at: float) -> T | None:
         reconcile = call.reconcile

@@ -133,12 +133,9 @@ def check(url: str, body: Any) -> tuple[int, dict[str, Any]] | None:
             None,
             "invalid_json",
         )
-    try:
-        model.model_validate(body)
-    except ValidationError as exc:
-        return _refusal(exc)
-    if json_word_missing(url, body):
-        return error(400, JSON_WORD_MESSAGE, "messages", None)
+    refused = _parameter_refusal(model, url, body)
+    if refused is not None:
+        return refused
     name = body["model"]
     if not known_model(name):
         return error(
@@ -161,15 +158,22 @@ def invalid_parameter(url: str, body: Any) -> tuple[str | None, str] | None:
     provider and the emulator read the spec's request schemas the same way.
     """
     model = MODELS.get(url)
-    if model is None:
+    refused = None if model is None else _parameter_refusal(model, url, body)
+    if refused is None:
         return None
+    envelope = refused[1]["error"]
+    return envelope["param"], envelope["message"]
+
+
+def _parameter_refusal(model: type[_Params], url: str, body: Any) -> tuple[int, dict[str, Any]] | None:
+    """The API's answer to the first wrong type, range or combination in `body`; None when all are right.
+    One rule for the emulator's answers (`check`) and the operator's checks (`invalid_parameter`)."""
     try:
         model.model_validate(body)
     except ValidationError as exc:
-        envelope = _refusal(exc)[1]["error"]
-        return envelope["param"], envelope["message"]
+        return _refusal(exc)
     if json_word_missing(url, body):
-        return "messages", JSON_WORD_MESSAGE
+        return error(400, JSON_WORD_MESSAGE, "messages", None)
     return None
 
 
