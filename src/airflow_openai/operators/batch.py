@@ -148,7 +148,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         self._submitted: list[str] = []
         self._workdir: Path | None = None
         self._prepared_input: Any = None
-        self._warned_about_local_output = False
+        self._resolved_output: str | None = None
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -415,6 +415,12 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         return manifest
 
     def _output_path(self, context: Any) -> str:
+        """Where the results go, worked out once per process (the output probe asks first)."""
+        if self._resolved_output is None:
+            self._resolved_output = self._resolve_output_path(context)
+        return self._resolved_output
+
+    def _resolve_output_path(self, context: Any) -> str:
         """`output_path`, else a file under an output root that every worker can read: the
         connection's `output_root` extra, else `[openai] output_root`. Without either, the
         worker's own disk, with a warning: a downstream task may run on another worker."""
@@ -429,9 +435,6 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             return f"{str(root).rstrip('/')}/{relative}"
         home = os.environ.get("AIRFLOW_HOME") or str(Path.home() / "airflow")
         local = str(Path(home) / "openai_batches" / relative)
-        if self._warned_about_local_output:  # the output probe asked first; once is enough
-            return local
-        self._warned_about_local_output = True
         self.log.warning(
             "No output_path and no output root: results go to %s on this worker's own disk, which a task "
             "on another worker (Celery, Kubernetes) cannot read. Set [openai] output_root "
