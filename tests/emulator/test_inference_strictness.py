@@ -100,13 +100,7 @@ def test_bad_batch_lines_fail_with_the_api_error_and_good_ones_run(api, emu):
         for i, body in enumerate(bodies)
     ]
     raw = "".join(json.dumps(line) + "\n" for line in lines).encode()
-    source = api.post(
-        "/files", files={"file": ("in.jsonl", io.BytesIO(raw))}, data={"purpose": "batch"}
-    ).json()
-    batch = api.post(
-        "/batches",
-        json={"input_file_id": source["id"], "endpoint": "/v1/chat/completions", "completion_window": "24h"},
-    ).json()
+    batch = _chat_batch(api, raw)
     batch = emu.force_batch(batch["id"], "completed")
     assert batch["request_counts"] == {"total": 4, "completed": 1, "failed": 3}
     errors = [
@@ -141,13 +135,7 @@ def test_a_custom_responder_decides_for_itself():
     ],
 )
 def test_a_line_that_is_not_json_fails_the_batch(api, emu, raw):
-    source = api.post(
-        "/files", files={"file": ("in.jsonl", io.BytesIO(raw))}, data={"purpose": "batch"}
-    ).json()
-    batch = api.post(
-        "/batches",
-        json={"input_file_id": source["id"], "endpoint": "/v1/chat/completions", "completion_window": "24h"},
-    ).json()
+    batch = _chat_batch(api, raw)
     emu.advance(60)
     batch = api.get(f"/batches/{batch['id']}").json()
     assert batch["status"] == "failed"
@@ -162,3 +150,14 @@ def test_the_models_the_responder_knows_are_the_ones_listed(api):
 
     assert {name for name, _ in BUILT_IN} == set(KNOWN_MODELS)
     assert {model["id"] for model in api.get("/models").json()["data"]} >= set(KNOWN_MODELS)
+
+
+def _chat_batch(api, raw: bytes) -> dict:
+    """A chat batch over `raw` as its input file, through the emulator's own routes."""
+    source = api.post(
+        "/files", files={"file": ("in.jsonl", io.BytesIO(raw))}, data={"purpose": "batch"}
+    ).json()
+    return api.post(
+        "/batches",
+        json={"input_file_id": source["id"], "endpoint": "/v1/chat/completions", "completion_window": "24h"},
+    ).json()
