@@ -1,50 +1,20 @@
-"""How long to wait before the next status poll of a batch.
+"""Watching batches: their latest assessments, their progress rate, and when to look again.
 
-A batch's age sets the pace: the next poll comes after a tenth of the time it has been
-running (at least `minimum`, at most `maximum`), so a 24-hour batch costs well under
-100 polls while a 2-minute batch is seen finishing within about 10% of its run time.
-When the batch reports progress, the estimated time to finish caps the wait, so the
-end is not overshot. While polls fail because the API is down, they back off instead, and
-the wait gives up only when no poll has succeeded for the outage budget.
+The pace comes from `airflow_openai.pacing.PollPacing` (shared with fine-tuning jobs): a
+tenth of a batch's age, capped by the estimated time to finish once the batch reports
+progress. While polls fail because the API is down, they back off instead, and the wait
+gives up only when no poll has succeeded for the outage budget.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from airflow_openai.batch.assessment import BatchAssessment
-from airflow_openai.outage import BACKOFF_CAP, DEFAULT_OUTAGE_BUDGET, Outage
+from airflow_openai.outage import BACKOFF_CAP, Outage
+from airflow_openai.pacing import PollPacing
 
-
-@dataclass(frozen=True)
-class PollPacing:
-    minimum: float = 5.0
-    maximum: float = 3600.0
-    fraction: float = 0.1
-    outage_budget: float = DEFAULT_OUTAGE_BUDGET
-    """Seconds without a successful poll before the wait gives up; failed polls back off meanwhile."""
-
-    def next_delay(
-        self, elapsed: float, assessment: BatchAssessment | None = None, rate: float | None = None
-    ) -> float:
-        """Seconds to the next poll, `elapsed` seconds after the batch was created.
-
-        `rate` is the observed requests per second since the previous poll, if any.
-        """
-        delay = max(self.minimum, self.fraction * elapsed)
-        if assessment is not None and rate and rate > 0 and assessment.total:
-            remaining = assessment.total - assessment.done - assessment.failed
-            delay = min(delay, remaining / rate + self.minimum)
-        return min(max(delay, self.minimum), self.maximum)
-
-    def to_dict(self) -> dict[str, float]:
-        return {
-            "minimum": self.minimum,
-            "maximum": self.maximum,
-            "fraction": self.fraction,
-            "outage_budget": self.outage_budget,
-        }
+__all__ = ["BatchWatch", "PollPacing"]
 
 
 class BatchWatch:
