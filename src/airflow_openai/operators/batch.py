@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import tempfile
 import time
@@ -421,28 +419,18 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         return self._resolved_output
 
     def _resolve_output_path(self, context: Any) -> str:
-        """`output_path`, else a file under an output root that every worker can read: the
-        connection's `output_root` extra, else `[openai] output_root`. Without either, the
-        worker's own disk, with a warning: a downstream task may run on another worker."""
+        """`output_path`, else a file under the output root (see `default_output_path`)."""
+        from airflow_openai.operators.output import default_output_path
+
         if self.output_path:
             return str(self.output_path)
-        ti = context["ti"]
-        run = re.sub(r"[^A-Za-z0-9_.-]", "_", ti.run_id)
-        suffix = f"-{ti.map_index}" if getattr(ti, "map_index", -1) not in (-1, None) else ""
-        relative = f"{ti.dag_id}/{run}/{ti.task_id}{suffix}.jsonl"
-        root = self.hook.settings.output_root or conf.get("openai", "output_root", fallback=None)
-        if root:
-            return f"{str(root).rstrip('/')}/{relative}"
-        home = os.environ.get("AIRFLOW_HOME") or str(Path.home() / "airflow")
-        local = str(Path(home) / "openai_batches" / relative)
-        self.log.warning(
-            "No output_path and no output root: results go to %s on this worker's own disk, which a task "
-            "on another worker (Celery, Kubernetes) cannot read. Set [openai] output_root "
-            "(AIRFLOW__OPENAI__OUTPUT_ROOT) or the connection's output_root extra to a shared folder or "
-            "object storage path such as s3://bucket/openai/.",
-            local,
+        return default_output_path(
+            context,
+            self.hook.settings.output_root,
+            local_folder="openai_batches",
+            suffix=".jsonl",
+            log=self.log,
         )
-        return local
 
     def _give_up_on_timeout(self, batch_ids: list[str]) -> None:
         if self.cancel_on_timeout:
