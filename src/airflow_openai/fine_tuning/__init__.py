@@ -1,0 +1,1 @@
+"""Fine-tuning: checked training data in, a fine-tuned model out."""
