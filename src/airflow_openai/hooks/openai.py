@@ -34,6 +34,7 @@ from airflow_openai.hooks.api_methods import (
 )
 from airflow_openai.hooks.batch_wait import BatchWaitMixin
 from airflow_openai.hooks.connection import settings_from_connection
+from airflow_openai.hooks.fine_tuning_wait import FineTuningWaitMixin
 from airflow_openai.hooks.off_loop import run_until_done, stoppable
 from airflow_openai.models import OpenAIFile
 from airflow_openai.provider import CONN_TYPE
@@ -57,6 +58,7 @@ class OpenAIHook(
     BatchesAPI,
     BatchWaitMixin,
     FineTuningAPI,
+    FineTuningWaitMixin,
     ModelsAPI,
     VectorStoresAPI,
     RunsAPI,

@@ -19,7 +19,12 @@ class FineTuningJobError(OpenAIObject):
 
 
 class FineTuningHyperparameters(OpenAIObject):
+    """The spec names `n_epochs`; the service also reports `batch_size` and `learning_rate_multiplier`,
+    each resolved from `auto` once the job starts."""
+
     n_epochs: Literal["auto"] | int | None = None
+    batch_size: Literal["auto"] | int | None = None
+    learning_rate_multiplier: Literal["auto"] | float | None = None
 
 
 class FineTuningJob(OpenAIObject):
