@@ -3,12 +3,15 @@ estimates are reported, not refused."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import tracemalloc
 from typing import Any
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from airflow_openai.fine_tuning.examples import base_model, data_format
 from airflow_openai.fine_tuning.report import DataReport
@@ -653,3 +656,103 @@ def test_records_that_are_not_examples_are_refused_by_index(records, message):
     with pytest.raises(InvalidTrainingData) as caught:
         list(records_to_jsonl(records))
     assert str(caught.value) == message
+
+
+# Generated mutations: whatever is done to a valid example, the checks accept it or refuse it
+# naming its line, and never fail in any other way (a KeyError, a TypeError).
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-3, max_value=3),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.sampled_from(["\ud800", "", "user", "assistant", "tool", "text", "image_url", "function", "auto"]),
+)
+junk = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+VALID = [
+    (MODEL, chat(7)),
+    (MODEL, msgs(USER, {**ASSISTANT, "weight": 1, "name": "bot"})),
+    (
+        MODEL,
+        msgs(
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "Hi"}, {"type": "image_url", "image_url": {"url": "u"}}],
+            },
+            {"role": "assistant", "content": None, "tool_calls": [CALL]},
+            {"role": "tool", "tool_call_id": "call_1", "content": [{"type": "text", "text": "2"}]},
+            {"role": "assistant", "content": [{"type": "refusal", "refusal": "No"}]},
+            tools=[TOOL],
+            parallel_tool_calls=True,
+        ),
+    ),
+    (
+        MODEL,
+        msgs(
+            USER,
+            {"role": "assistant", "function_call": {"name": "f", "arguments": "{}"}},
+            functions=[{"name": "f"}],
+        ),
+    ),
+    ("davinci-002", completion(7)),
+]
+
+
+def _places(value: Any, path: tuple = ()) -> list[tuple]:
+    places = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            places += _places(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            places += _places(item, (*path, index))
+    return places
+
+
+def _mutated(data: Any, example: Any) -> Any:
+    path = data.draw(st.sampled_from(_places(example)), label="path")
+    if not path:
+        return data.draw(junk, label="whole example")
+    parent = example
+    for step in path[:-1]:
+        parent = parent[step]
+    action = data.draw(st.sampled_from(["replace", "delete", "add"]), label="action")
+    if action == "replace":
+        parent[path[-1]] = data.draw(junk, label="value")
+    elif action == "delete":
+        del parent[path[-1]]
+    elif isinstance(parent, dict):
+        parent[data.draw(st.text(max_size=12), label="key")] = data.draw(junk, label="value")
+    else:
+        parent.insert(path[-1], data.draw(junk, label="item"))
+    return example
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_any_mutation_of_a_valid_example_is_accepted_or_refused_with_its_line(data):
+    model, valid = data.draw(st.sampled_from(VALID), label="valid example")
+    example = _mutated(data, copy.deepcopy(valid))
+    raw = json.dumps(example).encode()
+    if data.draw(st.integers(0, 3), label="mangle the bytes") == 0:
+        cut = data.draw(st.integers(0, len(raw)), label="at")
+        raw = raw[:cut] + data.draw(st.binary(max_size=3), label="bytes") + raw[cut:]
+    make = completion if data_format(model) == "completion" else chat
+    lines = good(12, make=make)
+    lines[2:2] = [raw.replace(b"\n", b" ") + b"\n"]
+
+    try:
+        report = check_training_data(lines, model=model, training_label="t.jsonl")
+    except InvalidTrainingData as refused:
+        event("refused")
+        assert (refused.line, refused.bad_lines) == (3, 1), str(refused)
+        assert str(refused).startswith("t.jsonl line 3"), str(refused)
+    else:
+        event("accepted")
+        assert report.examples == 12 + (raw.strip() != b"")
+        assert json.loads(json.dumps(report.to_dict())) == report.to_dict()
