@@ -235,7 +235,7 @@ TOOL = {"type": "function", "function": {"name": "add", "parameters": {"type": "
         (
             msgs(USER, {"role": "assistant", "tool_calls": []}),
             "messages[1].tool_calls",
-            "must be a non-empty list of tool calls, not a list",
+            "must hold at least one tool call",
         ),
         (
             msgs(USER, {"role": "assistant", "function_call": {"name": "add"}}),
@@ -548,6 +548,8 @@ def test_a_given_epoch_count_is_used_as_given():
 
     assert (report.n_epochs, report.n_epochs_auto) == (7, False)
     assert report.estimated_billed_tokens == 7 * report.billed_tokens_per_epoch
+    # None is "auto", as a hyperparameter left unset
+    assert check_training_data(good(40), model=MODEL, n_epochs=None).n_epochs_auto is True
 
 
 @pytest.mark.parametrize("n_epochs", [0, 51, True, "3", 2.0])

@@ -20,8 +20,10 @@ MAX_FUNCTIONS = 128
 
 
 def check_tool_calls(calls: Any, path: str) -> None:
-    if not isinstance(calls, list) or not calls:
-        raise Refused(path, f"must be a non-empty list of tool calls, not {json_type(calls)}")
+    if not isinstance(calls, list):
+        raise Refused(path, f"must be a list of tool calls, not {json_type(calls)}")
+    if not calls:
+        raise Refused(path, "must hold at least one tool call")
     for index, call in enumerate(calls):
         where = f"{path}[{index}]"
         if not isinstance(call, dict):
