@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from airflow_openai.emulator import control, dashboard
+from airflow_openai.emulator import control, dashboard, fine_tuning_dashboard
 from airflow_openai.emulator.errors import EmulatorError, unauthorized
 from airflow_openai.emulator.faults import Fault
 from airflow_openai.emulator.link import paced
@@ -28,7 +28,7 @@ from airflow_openai.emulator.lost_answers import (
     fault_error,
     send_error,
 )
-from airflow_openai.emulator.resources import batches, files, inference, models, uploads
+from airflow_openai.emulator.resources import batches, files, fine_tuning, inference, models, uploads
 from airflow_openai.emulator.state import EmulatorState
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,18 @@ def create_app(state: EmulatorState) -> Any:
     """The ASGI application serving `state`."""
     api = FastAPI(title="OpenAI platform emulator", openapi_url=None, docs_url=None, redoc_url=None)
     api.state.emulator = state
-    for module in (files, uploads, batches, models, inference):
-        api.include_router(module.router, prefix="/v1")
+    for router in (
+        files.router,
+        uploads.router,
+        batches.router,
+        fine_tuning.router,
+        models.router,
+        inference.router,
+    ):
+        api.include_router(router, prefix="/v1")
     api.include_router(control.router)
     api.include_router(dashboard.router)
+    api.include_router(fine_tuning_dashboard.router)
     api.add_exception_handler(EmulatorError, _emulator_error)
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(StarletteHTTPException, _http_error)

@@ -2,7 +2,8 @@
 
 Each route reads its JSON body through `parse`, so a value of the wrong type (a list where a
 string belongs, `true` where an integer belongs) is a 400 naming the parameter, as the
-service answers, and never reaches the route's logic. Unknown fields are ignored.
+service answers, and never reaches the route's logic. Unknown fields are ignored, except in the
+bodies the service reads whole (fine-tuning jobs, the control plane), where they are a 400.
 """
 
 from __future__ import annotations
@@ -96,6 +97,71 @@ class SeedRequest(Strict):
 
 class ForceBatchRequest(Strict):
     status: Literal["in_progress", "finalizing", "completed", "failed", "expired", "cancelled"]
+
+
+class _Forbidding(Strict):
+    """A body the service reads whole: an unknown field is a 400 `unknown_parameter`, not ignored."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class FineTuningHyperparameters(_Forbidding):
+    """Each is "auto" or a number; the ranges are checked by `fine_tuning_plan.check_hyperparameters`,
+    which names the field and the bound as the service does (a union's pydantic error would not)."""
+
+    n_epochs: Any = "auto"
+    batch_size: Any = "auto"
+    learning_rate_multiplier: Any = "auto"
+
+
+class _Wandb(_Forbidding):
+    project: str
+    name: str | None = None
+    entity: str | None = None
+    tags: list[str] | None = None
+
+
+class _Integration(_Forbidding):
+    type: Literal["wandb"]
+    wandb: _Wandb
+
+
+class _Supervised(_Forbidding):
+    hyperparameters: FineTuningHyperparameters | None = None
+
+
+class _Method(_Forbidding):
+    type: Literal["supervised", "dpo", "reinforcement"]
+    supervised: _Supervised | None = None
+    dpo: dict[str, Any] | None = None
+    reinforcement: dict[str, Any] | None = None
+
+
+class CreateFineTuningJobRequest(_Forbidding):
+    """`POST /v1/fine_tuning/jobs`: the spec's fields, plus `metadata` and `method` that the SDK sends."""
+
+    model: str
+    training_file: str
+    hyperparameters: FineTuningHyperparameters | None = None
+    suffix: str | None = None
+    validation_file: str | None = None
+    integrations: Annotated[list[_Integration], Field(max_length=5)] | None = None
+    seed: int | None = None
+    metadata: dict[str, str] | None = None
+    method: _Method | None = None
+
+
+class FailFineTuningRequest(_Forbidding):
+    """`POST /_emulator/faults/fine_tuning`: fail a job (the next one created without `job_id`) at a step."""
+
+    job_id: Annotated[str, Field(min_length=1)] | None = None
+    at_step: Annotated[int, Field(ge=1)] = 1
+    message: Annotated[str, Field(min_length=1)] = "The job failed due to an internal error."
+    code: Annotated[str, Field(min_length=1)] = "internal_error"
+
+
+class ForceFineTuningRequest(Strict):
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -1,4 +1,5 @@
-"""The control plane under `/_emulator/`: reset, seed, clock, forced states, injected faults, request counts.
+"""The control plane under `/_emulator/`: reset, seed, clock, forced states, injected faults (fine-tuning
+failures among them), request counts.
 
 It sits outside `/v1`, needs no key, and is what tests and demos use to make time pass
 or the API misbehave on purpose.
@@ -11,18 +12,20 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 from starlette.concurrency import run_in_threadpool
 
-from airflow_openai.emulator import batch_lifecycle
+from airflow_openai.emulator import batch_lifecycle, fine_tuning_lifecycle
 from airflow_openai.emulator.bodies import (
     ClockRequest,
+    FailFineTuningRequest,
     FaultRequest,
     ForceBatchRequest,
+    ForceFineTuningRequest,
     LinkRequest,
     RateLimitRequest,
     SeedRequest,
     parse,
 )
 from airflow_openai.emulator.errors import bad_request, not_found
-from airflow_openai.emulator.faults import Fault
+from airflow_openai.emulator.faults import Fault, FineTuningFailure
 from airflow_openai.emulator.state import EmulatorState
 from airflow_openai.emulator.store import public
 from airflow_openai.emulator.web import emulator
@@ -71,6 +74,34 @@ async def force_batch(
     return public(await run_in_threadpool(batch_lifecycle.force, state, batch, status))
 
 
+@router.post("/state/fine_tuning/{job_id}")
+async def force_fine_tuning(
+    job_id: str, body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
+) -> Any:
+    job = state.store.get(fine_tuning_lifecycle.KIND, job_id)
+    if job is None:
+        raise not_found("fine-tuning job", job_id)
+    status = parse(ForceFineTuningRequest, body).status
+    return fine_tuning_lifecycle.render(
+        await run_in_threadpool(fine_tuning_lifecycle.force, state, job, status)
+    )
+
+
+@router.post("/faults/fine_tuning")
+async def fail_fine_tuning(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    """Make a fine-tuning job fail at a step: `job_id`'s, or the next one created when it is null."""
+    request = parse(FailFineTuningRequest, body)
+    failure = FineTuningFailure(at_step=request.at_step, message=request.message, code=request.code)
+    if request.job_id is None:
+        state.faults.fail_next_fine_tuning(failure)
+        return {"job_id": None, **failure.to_dict()}
+    job = state.store.get(fine_tuning_lifecycle.KIND, request.job_id)
+    if job is None:
+        raise not_found("fine-tuning job", request.job_id)
+    await run_in_threadpool(fine_tuning_lifecycle.plan_failure, state, job, failure.to_dict())
+    return {"job_id": request.job_id, **failure.to_dict()}
+
+
 @router.post("/faults")
 async def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     checked = parse(FaultRequest, body)
@@ -84,7 +115,11 @@ async def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Dep
 
 @router.get("/faults")
 async def list_faults(state: EmulatorState = Depends(emulator)) -> Any:
-    return {"faults": state.faults.listing(), "requests_per_minute": state.faults.requests_per_minute}
+    return {
+        "faults": state.faults.listing(),
+        "requests_per_minute": state.faults.requests_per_minute,
+        "fine_tuning_failures": state.faults.fine_tuning_listing(),
+    }
 
 
 @router.delete("/faults")

@@ -4,7 +4,8 @@ It stands in for platform.openai.com so that a task's "OpenAI batch" link opens
 something real in demos and tests against the emulator: `/batches/{id}` shows one batch,
 `/batches?ids=a,b` the batches of one task (all batches without `ids`). Like the rest of
 the control plane it needs no key, and like the API it shows each batch as of now on the
-emulator's clock.
+emulator's clock. Fine-tuning jobs have their pages in `fine_tuning_dashboard`, which
+shares the helpers below.
 """
 
 from __future__ import annotations
@@ -39,17 +40,17 @@ async def batch_list(ids: str | None = None, state: EmulatorState = Depends(emul
     rows = "".join(_row(batch) for batch in batches)
     note = f"<p>Not found: {html.escape(', '.join(missing))}</p>" if missing else ""
     table = f"<table><tr>{''.join(f'<th>{c}</th>' for c in COLUMNS)}</tr>{rows}</table>"
-    return _page(f"Batches ({len(batches)})", table + note)
+    return html_page(f"Batches ({len(batches)})", table + note)
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
 async def batch_page(batch_id: str, state: EmulatorState = Depends(emulator)) -> HTMLResponse:
     obj = state.store.get("batch", batch_id)
     if obj is None:
-        return _page("Batch not found", f"<p>No batch {html.escape(batch_id)}.</p>", status=404)
+        return html_page("Batch not found", f"<p>No batch {html.escape(batch_id)}.</p>", status=404)
     batch = await _current(state, obj)
     fields = "".join(
-        f"<tr><th>{html.escape(name)}</th><td>{html.escape(_text(batch.get(name)))}</td></tr>"
+        f"<tr><th>{html.escape(name)}</th><td>{html.escape(plain(batch.get(name)))}</td></tr>"
         for name in (
             "status",
             "endpoint",
@@ -63,9 +64,9 @@ async def batch_page(batch_id: str, state: EmulatorState = Depends(emulator)) ->
     counts = batch["request_counts"]
     summary = (
         f"<p>{counts['completed']} completed, {counts['failed']} failed of {counts['total']} requests; "
-        f"created {_time(batch['created_at'])}</p>"
+        f"created {timestamp(batch['created_at'])}</p>"
     )
-    return _page(f"Batch {batch['id']}", summary + f"<table>{fields}</table>")
+    return html_page(f"Batch {batch['id']}", summary + f"<table>{fields}</table>")
 
 
 async def _current(state: EmulatorState, batch: Obj) -> Obj:
@@ -82,23 +83,25 @@ def _row(batch: Obj) -> str:
         html.escape(batch["status"]),
         html.escape(batch["endpoint"]),
         f"{counts['completed']}+{counts['failed']}/{counts['total']}",
-        _time(batch["created_at"]),
-        html.escape(_text(batch.get("metadata"))),
+        timestamp(batch["created_at"]),
+        html.escape(plain(batch.get("metadata"))),
     )
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
 
-def _text(value: Any) -> str:
+def plain(value: Any) -> str:
+    """A value as one line of text: a dict as `k=v` pairs, None as nothing."""
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     return "" if value is None else str(value)
 
 
-def _time(unix: int) -> str:
+def timestamp(unix: int) -> str:
     return datetime.fromtimestamp(unix, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def html_page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    """A bare HTML page with `title` as its heading; `body` is already escaped HTML."""
     document = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
         f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"

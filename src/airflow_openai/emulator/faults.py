@@ -64,10 +64,25 @@ class Fault:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class FineTuningFailure:
+    """A fine-tuning job fails when it reaches step `at_step` (its last step, if it has fewer), with
+    `error: {code, message, param: null}` and an error event, as a job the service gives up on."""
+
+    at_step: int
+    message: str
+    code: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
 class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self._fine_tuning: deque[FineTuningFailure] = deque()
+        """Failures waiting for the next fine-tuning jobs created, one each, in order."""
         self.requests_per_minute: int | None = None
         self.link_bytes_per_second: float | None = None
         """Each request body carried no faster than this (see `emulator.link`)."""
@@ -80,6 +95,7 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._fine_tuning.clear()
             self._seen.clear()
             self.requests_per_minute = None
             self.link_bytes_per_second = None
@@ -87,6 +103,19 @@ class Faults:
     def listing(self) -> list[dict[str, Any]]:
         with self._lock:
             return [fault.to_dict() for fault in self._faults]
+
+    def fail_next_fine_tuning(self, failure: FineTuningFailure) -> None:
+        with self._lock:
+            self._fine_tuning.append(failure)
+
+    def next_fine_tuning_failure(self) -> FineTuningFailure | None:
+        """The failure planned for the fine-tuning job being created, if any (taken)."""
+        with self._lock:
+            return self._fine_tuning.popleft() if self._fine_tuning else None
+
+    def fine_tuning_listing(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [failure.to_dict() for failure in self._fine_tuning]
 
     def take(self, method: str, path: str) -> Fault | None:
         """The first matching fault, counting this request against it."""

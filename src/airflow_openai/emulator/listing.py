@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from airflow_openai.emulator.errors import bad_request
@@ -16,8 +17,10 @@ def page(
     before: str | None = None,
     order: str | None = None,
     max_limit: int = 100,
+    render: Callable[[Obj], Obj] = public,
 ) -> dict[str, Any]:
-    """A page of `objects` (given newest first) as `{"object": "list", "data", "first_id", "last_id", "has_more"}`."""
+    """A page of `objects` (given newest first) as `{"object": "list", "data", "first_id", "last_id", "has_more"}`,
+    each object as `render` shows it (by default without its private and unset fields)."""
     limit = 20 if limit is None else limit
     if not 1 <= limit <= max_limit:
         raise bad_request(f"limit must be between 1 and {max_limit}", param="limit")
@@ -36,7 +39,7 @@ def page(
         end = ids.index(before)
         start = max(start, end - limit) if after is None else start
     chosen = items[start:end][:limit]
-    data = [public(item) for item in chosen]
+    data = [render(item) for item in chosen]
     return {
         "object": "list",
         "data": data,

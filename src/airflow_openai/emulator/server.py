@@ -74,7 +74,7 @@ class Emulator:
 
     @property
     def dashboard_url(self) -> str:
-        """The root of the emulator's batch pages, standing in for platform.openai.com."""
+        """The root of the emulator's batch and fine-tuning pages, standing in for platform.openai.com."""
         return f"{self.url}/_emulator/dashboard"
 
     def connection(self, conn_type: str = "openai_platform") -> dict[str, Any]:
@@ -141,6 +141,23 @@ class Emulator:
 
     def force_batch(self, batch_id: str, status: str) -> dict[str, Any]:
         return self._post(f"/state/batch/{batch_id}", {"status": status})
+
+    def force_fine_tuning(self, job_id: str, status: str) -> dict[str, Any]:
+        """Move a fine-tuning job on to `status` (queued, running, succeeded, failed, cancelled) now."""
+        return self._post(f"/state/fine_tuning/{job_id}", {"status": status})
+
+    def fail_fine_tuning(
+        self,
+        job_id: str | None = None,
+        *,
+        at_step: int = 1,
+        message: str = "The job failed due to an internal error.",
+        code: str = "internal_error",
+    ) -> dict[str, Any]:
+        """Make fine-tuning job `job_id` (the next one created, when None) fail at step `at_step`
+        (its last step if it has fewer) with `error: {code, message, param: null}`."""
+        body = {"job_id": job_id, "at_step": at_step, "message": message, "code": code}
+        return self._post("/faults/fine_tuning", body)
 
     def fault(
         self, path: str, *, method: str = "*", status: int | None = 500, count: int = 1, **options: Any

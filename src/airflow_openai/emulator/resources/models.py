@@ -1,11 +1,17 @@
-"""`/v1/models`: the emulator's built-in models, plus any stored ones (fine-tuned models)."""
+"""`/v1/models`: the emulator's built-in models, plus any stored ones (fine-tuned models).
+
+Fine-tuning jobs are brought up to date first, so the models (and checkpoint models) that
+jobs have made by now are listed even if no one has looked at those jobs since.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
 
+from airflow_openai.emulator import fine_tuning_lifecycle
 from airflow_openai.emulator.errors import EmulatorError, not_found
 from airflow_openai.emulator.state import EmulatorState
 from airflow_openai.emulator.store import public
@@ -17,14 +23,18 @@ BUILT_IN = [
     ("gpt-4o-mini", 1721172741),
     ("gpt-4o", 1715367049),
     ("gpt-4.1-mini", 1744318173),
+    ("gpt-3.5-turbo", 1677610602),
     ("gpt-3.5-turbo-instruct", 1692901427),
+    ("babbage-002", 1692634615),
+    ("davinci-002", 1692634301),
     ("text-embedding-3-small", 1705948997),
     ("text-embedding-3-large", 1705953180),
     ("text-embedding-ada-002", 1671217299),
 ]
 
 
-def _all_models(state: EmulatorState) -> list[dict[str, Any]]:
+async def _all_models(state: EmulatorState) -> list[dict[str, Any]]:
+    await run_in_threadpool(fine_tuning_lifecycle.advance_all, state)
     built_in = [
         {"id": name, "object": "model", "created": created, "owned_by": "system"}
         for name, created in BUILT_IN
@@ -34,12 +44,12 @@ def _all_models(state: EmulatorState) -> list[dict[str, Any]]:
 
 @router.get("/models")
 async def list_models(state: EmulatorState = Depends(emulator)) -> Any:
-    return {"object": "list", "data": _all_models(state)}
+    return {"object": "list", "data": await _all_models(state)}
 
 
 @router.get("/models/{model:path}")
 async def get_model(model: str, state: EmulatorState = Depends(emulator)) -> Any:
-    for obj in _all_models(state):
+    for obj in await _all_models(state):
         if obj["id"] == model:
             return obj
     raise EmulatorError(404, f"The model '{model}' does not exist", param="model", code="model_not_found")
@@ -47,6 +57,7 @@ async def get_model(model: str, state: EmulatorState = Depends(emulator)) -> Any
 
 @router.delete("/models/{model:path}")
 async def delete_model(model: str, state: EmulatorState = Depends(emulator)) -> Any:
+    await run_in_threadpool(fine_tuning_lifecycle.advance_all, state)
     if not state.store.delete("model", model):
         if any(name == model for name, _ in BUILT_IN):
             raise EmulatorError(
