@@ -133,7 +133,7 @@ def _run_lines(state: EmulatorState, batch: Obj, target: int) -> None:
 
 def _respond(state: EmulatorState, endpoint: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     try:
-        return state.responder(endpoint, body)
+        return state.respond(endpoint, body)
     except Exception as exc:  # a broken plug-in fails its line, not the batch
         return 500, {
             "error": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from airflow_openai.emulator.clock import Clock
 from airflow_openai.emulator.faults import Faults
@@ -12,6 +13,7 @@ from airflow_openai.emulator.ids import IdFactory
 from airflow_openai.emulator.request_log import RequestLog
 from airflow_openai.emulator.responder import Responder, default_responder
 from airflow_openai.emulator.store import Store
+from airflow_openai.emulator.tuned_answers import respond as tuned_answer
 from airflow_openai.emulator.upload_digests import UploadDigests
 
 CLOCK_KEY = "clock.emulated_now"
@@ -57,6 +59,12 @@ class EmulatorState:
             self.store.meta(CLOCK_KEY, repr(current))
             self._saved_at = current
         return int(current)
+
+    def respond(self, url: str, body: Any) -> tuple[int, dict[str, Any]]:
+        """Who answers a direct call or a batch line: a fine-tuned model made here answers from its
+        training examples (see `tuned_answers`); any other model is the responder's."""
+        answer = tuned_answer(self.store, url, body)
+        return answer if answer is not None else self.responder(url, body)
 
     def reset(self) -> None:
         with self.lock:

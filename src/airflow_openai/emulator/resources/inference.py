@@ -21,5 +21,5 @@ router = APIRouter()
 @router.post("/completions")
 @router.post("/embeddings")
 def infer(request: Request, body: Any = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
-    status, answer = state.responder(request.url.path, body)
+    status, answer = state.respond(request.url.path, body)
     return JSONResponse(answer, status_code=status)
