@@ -1,4 +1,4 @@
-"""A local OpenAI platform server: files, uploads, batches and fine-tuning jobs that really run, with no key and no bill.
+"""A local OpenAI platform server: files, uploads, batches and fine-tuning that really run, no key, no bill.
 
 from airflow_openai.emulator import Emulator
 
