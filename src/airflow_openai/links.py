@@ -49,3 +49,28 @@ class OpenAIBatchLink(BaseOperatorLink):
             return ""
         ids = [str(batch_id) for batch_id in batch_ids] if isinstance(batch_ids, list) else [str(batch_ids)]
         return batches_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), ids)
+
+
+FINE_TUNING_JOB_XCOM_KEY = "fine_tuning_job_id"
+
+
+def fine_tuning_job_url(dashboard_url: str | None, job_id: str | None) -> str:
+    """The job's page on the dashboard at `dashboard_url` (`/finetune/{id}`), or "" without one."""
+    if not dashboard_url or not job_id:
+        return ""
+    return f"{dashboard_url.rstrip('/')}/finetune/{quote(job_id, safe='')}"
+
+
+class OpenAIFineTuningJobLink(BaseOperatorLink):
+    """ "OpenAI fine-tuning job": the task's job on the dashboard of its connection, built from
+    what the task pushed when it created (or reattached to) the job."""
+
+    name = "OpenAI fine-tuning job"
+
+    def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        job_id = XCom.get_value(ti_key=ti_key, key=FINE_TUNING_JOB_XCOM_KEY)
+        if not job_id:
+            return ""
+        return fine_tuning_job_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), str(job_id))

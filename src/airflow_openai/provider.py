@@ -21,14 +21,24 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "OpenAI Platform",
-                "python-modules": ["airflow_openai.operators.batch", "airflow_openai.operators.files"],
+                "python-modules": [
+                    "airflow_openai.operators.batch",
+                    "airflow_openai.operators.files",
+                    "airflow_openai.operators.fine_tuning",
+                ],
             }
         ],
         "sensors": [
-            {"integration-name": "OpenAI Platform", "python-modules": ["airflow_openai.sensors.batch"]}
+            {
+                "integration-name": "OpenAI Platform",
+                "python-modules": ["airflow_openai.sensors.batch", "airflow_openai.sensors.fine_tuning"],
+            }
         ],
         "triggers": [
-            {"integration-name": "OpenAI Platform", "python-modules": ["airflow_openai.triggers.batch"]}
+            {
+                "integration-name": "OpenAI Platform",
+                "python-modules": ["airflow_openai.triggers.batch", "airflow_openai.triggers.fine_tuning"],
+            }
         ],
         "hooks": [{"integration-name": "OpenAI Platform", "python-modules": ["airflow_openai.hooks.openai"]}],
         "integrations": [
@@ -38,17 +48,22 @@ def get_provider_info() -> dict[str, Any]:
                 "tags": ["software"],
             }
         ],
-        "extra-links": ["airflow_openai.links.OpenAIBatchLink"],
+        "extra-links": [
+            "airflow_openai.links.OpenAIBatchLink",
+            "airflow_openai.links.OpenAIFineTuningJobLink",
+        ],
         "config": {
             "openai": {
                 "description": "Settings of the OpenAI Platform provider.",
                 "options": {
                     "output_root": {
-                        "description": "Where OpenAIBatchOperator writes its results when a task gives no "
-                        "output_path: a folder or object storage path every worker can read (the file goes "
-                        "under {root}/{dag_id}/{run_id}/{task_id}.jsonl). A connection's output_root extra "
-                        "wins over it. Unset, results go to the worker's own $AIRFLOW_HOME/openai_batches, "
-                        "which tasks on other workers cannot read.\n",
+                        "description": "Where OpenAIBatchOperator writes its results and "
+                        "OpenAIFineTuningJobOperator its metrics when a task gives no output_path: a folder "
+                        "or object storage path every worker can read (under "
+                        "{root}/{dag_id}/{run_id}/{task_id}.jsonl, or the folder {root}/{dag_id}/{run_id}/"
+                        "{task_id}/ for metrics). A connection's output_root extra wins over it. Unset, they "
+                        "go to the worker's own $AIRFLOW_HOME/openai_batches (openai_fine_tuning), which "
+                        "tasks on other workers cannot read.\n",
                         "version_added": "0.1.0",
                         "type": "string",
                         "example": "s3://aws_default@bucket/openai/",
@@ -98,7 +113,8 @@ def get_provider_info() -> dict[str, Any]:
                         "label": "Output root",
                         "schema": {"type": ["string", "null"]},
                         "description": "Folder or object storage path (s3://bucket/openai/) for batch "
-                        "results of tasks that give no output_path (wins over [openai] output_root).",
+                        "results and fine-tuning metrics of tasks that give no output_path (wins over "
+                        "[openai] output_root).",
                     },
                     "dashboard_url": {
                         "label": "Dashboard URL",
