@@ -1,10 +1,12 @@
-"""`make demo` / `python -m airflow_openai.demo`: the example batch DAG on the embedded emulator.
+"""`make demo` / `python -m airflow_openai.demo`: the example DAGs on the embedded emulator.
 
-1,000 prompts go through `OpenAIBatchOperator` in deferrable mode on a real Airflow
-(a throw-away `AIRFLOW_HOME` with SQLite), against a local OpenAI emulator: no key,
-no network, no bill. The run has no logical date, as one triggered from the REST API or
-`airflow dags trigger` without `-l`; results go under `[openai] output_root`. It prints
-what a DAG author would look at afterwards, with the dashboard link of the batch task.
+On a real Airflow (a throw-away `AIRFLOW_HOME` with SQLite), against a local OpenAI
+emulator (no key, no network, no bill): 1,000 prompts go through `OpenAIBatchOperator`
+in deferrable mode; then a ticket router is fine-tuned from records in the triggerer and
+compared with its base model on held-out tickets. The runs have no logical date, as ones
+triggered from the REST API or `airflow dags trigger` without `-l`; outputs go under
+`[openai] output_root`. It prints what a DAG author would look at afterwards, with the
+dashboard links.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from airflow.models.dagrun import DagRun
@@ -42,15 +44,35 @@ def main(reviews: int = 1000) -> int:
         from airflow.utils.db import resetdb
 
         resetdb()
-        from airflow_openai.example_dags.example_openai_batch import dag
+        from airflow_openai.example_dags.example_openai_batch import dag as batch_dag
+        from airflow_openai.example_dags.example_openai_fine_tuning import dag as fine_tuning_dag
 
-        summarise = cast("OpenAIBatchOperator", dag.get_task("summarise"))
+        summarise = cast("OpenAIBatchOperator", batch_dag.get_task("summarise"))
         summarise.deferrable = True
-        _serialize(dag)
-        started = time.monotonic()
-        dag_run = dag.test(run_conf={"reviews": reviews}, logical_date=None)
-        elapsed = time.monotonic() - started
-        return _summary(dag_run, elapsed)
+        failed = _summary(*_run(batch_dag, run_conf={"reviews": reviews}))
+        failed |= _fine_tuning_summary(*_run(fine_tuning_dag))
+        return failed
+
+
+def _run(dag: DAG, **kwargs: Any) -> tuple[DagRun, float]:
+    _serialize(dag)
+    started = time.monotonic()
+    dag_run = dag.test(logical_date=None, **kwargs)
+    return dag_run, time.monotonic() - started
+
+
+def _xcom(dag_run: DagRun, task_id: str, key: str = "return_value") -> Any:
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    query = XComModel.get_many(run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id, key=key)
+    with create_session() as session:
+        row = session.scalars(query).first()
+        return XComModel.deserialize_value(row) if row is not None else None
+
+
+def _succeeded(dag_run: DagRun) -> bool:
+    return str(dag_run.state) in ("success", "DagRunState.SUCCESS")
 
 
 def _serialize(dag: DAG) -> None:
@@ -67,16 +89,10 @@ def _serialize(dag: DAG) -> None:
 
 
 def _summary(dag_run: DagRun, elapsed: float) -> int:
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
     from airflow_openai.links import OpenAIBatchLink
 
-    def xcom(task_id: str, key: str = "return_value") -> object:
-        query = XComModel.get_many(run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id, key=key)
-        with create_session() as session:
-            row = session.scalars(query).first()
-            return XComModel.deserialize_value(row) if row is not None else None
+    def xcom(task_id: str, key: str = "return_value") -> Any:
+        return _xcom(dag_run, task_id, key)
 
     manifest, report = xcom("summarise"), xcom("report")
     print()
@@ -100,7 +116,38 @@ def _summary(dag_run: DagRun, elapsed: float) -> int:
             print(
                 f"  {example['custom_id']}: {example['prompt'][:60]!r} -> {json.dumps(example['answer'])[:100]}"
             )
-    return 0 if str(dag_run.state) in ("success", "DagRunState.SUCCESS") else 1
+    return 0 if _succeeded(dag_run) else 1
+
+
+def _fine_tuning_summary(dag_run: DagRun, elapsed: float) -> int:
+    from airflow_openai.links import OpenAIFineTuningJobLink
+
+    job, comparison = _xcom(dag_run, "fine_tune"), _xcom(dag_run, "compare")
+    print()
+    print(f"DAG run {dag_run.dag_id} / {dag_run.run_id}: {dag_run.state} in {elapsed:.1f}s")
+    if not isinstance(job, dict) or not isinstance(comparison, dict):
+        print("The fine-tuning run left no result: see the log above.")
+        return 1
+    report = job["data_report"] or {}
+    print(
+        f"  data:      {report.get('examples')} training / {report.get('validation_examples')} validation "
+        f"examples, ~{report.get('estimated_billed_tokens')} billed tokens (estimate)"
+    )
+    print(f"  job:       {job['job_id']} {job['status']}, {job['trained_tokens']} tokens trained")
+    print(f"  model:     {job['fine_tuned_model']}")
+    metrics = job["metrics"] or {}
+    print(
+        f"  loss:      {metrics.get('first_train_loss')} -> {metrics.get('final_train_loss')} (train), "
+        f"{metrics.get('final_valid_loss')} (validation)"
+    )
+    print(f"  chart:     {job['chart_path']}")
+    print(f"  dashboard: {_xcom(dag_run, 'fine_tune', OpenAIFineTuningJobLink().xcom_key) or '(no link)'}")
+    accuracy = comparison["accuracy"]
+    print(f"  held-out tickets: fine-tuned {accuracy['tuned']:.0%} right, base model {accuracy['base']:.0%}")
+    print(f"  {'expected':<10} {'fine-tuned':<12} base")
+    for row in comparison["rows"]:
+        print(f"  {row['expected']:<10} {row['tuned'][:12]:<12} {row['base'][:50]}")
+    return 0 if _succeeded(dag_run) else 1
 
 
 if __name__ == "__main__":

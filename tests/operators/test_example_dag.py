@@ -46,3 +46,23 @@ def test_example_files_dag(airflow_db, openai_emulator_clean, tmp_path):
         copy = tmp_path / "corpus" / "copies" / f"{file_id}-{source.rsplit('/', 1)[1]}"
         assert copy.read_bytes() == Path(source).read_bytes()
     assert xcom_value(dag_run, "tidy") == []
+
+
+def test_example_fine_tuning_dag(airflow_db, openai_emulator_clean, tmp_path, monkeypatch):
+    """Records → check → fine-tune in the triggerer → both models evaluated by batch → a comparison
+    in which the fine-tuned model answers the held-out tickets better than its base."""
+    from airflow_openai.example_dags.example_openai_fine_tuning import dag
+
+    monkeypatch.setenv("AIRFLOW__OPENAI__OUTPUT_ROOT", f"file://{tmp_path}/shared")
+    openai_emulator_clean.set_speed(600)
+    dag_run = run_dag(dag, logical_date=None)
+
+    assert set(task_states(dag_run).values()) == {"success"}, task_states(dag_run)
+    job = xcom_value(dag_run, "fine_tune")
+    assert job["status"] == "succeeded" and ":ticket-router:" in job["fine_tuned_model"]
+    assert job["chart_path"].startswith(f"file://{tmp_path}/shared/{dag.dag_id}/")
+    assert job["data_report"]["examples"] == 24 and job["data_report"]["validation_examples"] == 8
+    comparison = xcom_value(dag_run, "compare")
+    assert comparison["fine_tuned_model"] == job["fine_tuned_model"]
+    assert comparison["accuracy"]["tuned"] >= 0.75 > comparison["accuracy"]["base"]
+    assert len(comparison["rows"]) == 8
