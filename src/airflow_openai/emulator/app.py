@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from airflow_openai.emulator import control, dashboard, fine_tuning_dashboard
+from airflow_openai.emulator import control, dashboard, fine_tuning_dashboard, vector_store_dashboard
 from airflow_openai.emulator.errors import EmulatorError, unauthorized
 from airflow_openai.emulator.faults import Fault
 from airflow_openai.emulator.link import paced
@@ -28,7 +28,17 @@ from airflow_openai.emulator.lost_answers import (
     fault_error,
     send_error,
 )
-from airflow_openai.emulator.resources import batches, files, fine_tuning, inference, models, uploads
+from airflow_openai.emulator.resources import (
+    batches,
+    files,
+    fine_tuning,
+    inference,
+    models,
+    uploads,
+    vector_store_file_batches,
+    vector_store_files,
+    vector_stores,
+)
 from airflow_openai.emulator.state import EmulatorState
 
 log = logging.getLogger(__name__)
@@ -53,11 +63,15 @@ def create_app(state: EmulatorState) -> Any:
         fine_tuning.router,
         models.router,
         inference.router,
+        vector_stores.router,
+        vector_store_files.router,
+        vector_store_file_batches.router,
     ):
         api.include_router(router, prefix="/v1")
     api.include_router(control.router)
     api.include_router(dashboard.router)
     api.include_router(fine_tuning_dashboard.router)
+    api.include_router(vector_store_dashboard.router)
     api.add_exception_handler(EmulatorError, _emulator_error)
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(StarletteHTTPException, _http_error)

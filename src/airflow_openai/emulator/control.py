@@ -1,5 +1,5 @@
 """The control plane under `/_emulator/`: reset, seed, clock, forced states, injected faults (fine-tuning
-failures among them), request counts.
+and vector store file failures among them), request counts.
 
 It sits outside `/v1`, needs no key, and is what tests and demos use to make time pass
 or the API misbehave on purpose.
@@ -25,9 +25,11 @@ from airflow_openai.emulator.bodies import (
     parse,
 )
 from airflow_openai.emulator.errors import bad_request, not_found
-from airflow_openai.emulator.faults import Fault, FineTuningFailure
+from airflow_openai.emulator.faults import Fault, FineTuningFailure, VectorStoreFileFailure
 from airflow_openai.emulator.state import EmulatorState
 from airflow_openai.emulator.store import public
+from airflow_openai.emulator.vector_store_bodies import FailVectorStoreFileRequest
+from airflow_openai.emulator.vector_store_bodies import parse as parse_vector_store_body
 from airflow_openai.emulator.web import emulator
 
 router = APIRouter(prefix="/_emulator")
@@ -102,6 +104,20 @@ async def fail_fine_tuning(body: dict[str, Any] = Body(...), state: EmulatorStat
     return {"job_id": request.job_id, **failure.to_dict()}
 
 
+@router.post("/faults/vector_store_files")
+async def fail_vector_store_file(
+    body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
+) -> Any:
+    """Make the next attachment of a matching file (by id, uploaded filename, both, or any without either)
+    end `failed` with `last_error: {code, message}`. A `file_id` naming no file is a 404."""
+    request = parse_vector_store_body(FailVectorStoreFileRequest, body)
+    if request.file_id is not None and state.store.get("file", request.file_id) is None:
+        raise not_found("file", request.file_id)
+    failure = VectorStoreFileFailure(**request.model_dump())
+    state.faults.fail_vector_store_file(failure)
+    return failure.to_dict()
+
+
 @router.post("/faults")
 async def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     checked = parse(FaultRequest, body)
@@ -119,6 +135,7 @@ async def list_faults(state: EmulatorState = Depends(emulator)) -> Any:
         "faults": state.faults.listing(),
         "requests_per_minute": state.faults.requests_per_minute,
         "fine_tuning_failures": state.faults.fine_tuning_listing(),
+        "vector_store_file_failures": state.faults.vector_store_file_listing(),
     }
 
 

@@ -77,12 +77,34 @@ class FineTuningFailure:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class VectorStoreFileFailure:
+    """The next attachment of a matching file to a vector store ends `failed` with `last_error: {code, message}`.
+
+    A file matches by id, by the filename it was uploaded with, or by both when both are
+    given; with neither, the next file attached matches. Each failure strikes once.
+    """
+
+    file_id: str | None
+    filename: str | None
+    code: str
+    message: str
+
+    def matches(self, file_id: str, filename: str) -> bool:
+        return self.file_id in (None, file_id) and self.filename in (None, filename)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
 class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._fine_tuning: deque[FineTuningFailure] = deque()
         """Failures waiting for the next fine-tuning jobs created, one each, in order."""
+        self._vector_store_files: list[VectorStoreFileFailure] = []
+        """Failures waiting for the files they match to be attached to a vector store."""
         self.requests_per_minute: int | None = None
         self.link_bytes_per_second: float | None = None
         """Each request body carried no faster than this (see `emulator.link`)."""
@@ -96,6 +118,7 @@ class Faults:
         with self._lock:
             self._faults.clear()
             self._fine_tuning.clear()
+            self._vector_store_files.clear()
             self._seen.clear()
             self.requests_per_minute = None
             self.link_bytes_per_second = None
@@ -116,6 +139,23 @@ class Faults:
     def fine_tuning_listing(self) -> list[dict[str, Any]]:
         with self._lock:
             return [failure.to_dict() for failure in self._fine_tuning]
+
+    def fail_vector_store_file(self, failure: VectorStoreFileFailure) -> None:
+        with self._lock:
+            self._vector_store_files.append(failure)
+
+    def vector_store_file_failure(self, file_id: str, filename: str) -> VectorStoreFileFailure | None:
+        """The first failure planned for this file, if any (taken: it strikes once)."""
+        with self._lock:
+            for failure in self._vector_store_files:
+                if failure.matches(file_id, filename):
+                    self._vector_store_files.remove(failure)
+                    return failure
+        return None
+
+    def vector_store_file_listing(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [failure.to_dict() for failure in self._vector_store_files]
 
     def take(self, method: str, path: str) -> Fault | None:
         """The first matching fault, counting this request against it."""

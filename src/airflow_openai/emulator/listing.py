@@ -18,9 +18,15 @@ def page(
     order: str | None = None,
     max_limit: int = 100,
     render: Callable[[Obj], Obj] = public,
+    keep: Callable[[Obj], bool] | None = None,
 ) -> dict[str, Any]:
     """A page of `objects` (given newest first) as `{"object": "list", "data", "first_id", "last_id", "has_more"}`,
-    each object as `render` shows it (by default without its private and unset fields)."""
+    each object as `render` shows it (by default without its private and unset fields).
+
+    `keep` filters the objects after the cursors are placed, so a cursor may name an object the
+    filter leaves out (a file that completed between two pages of in-progress files). With
+    `before` alone, the page is the `limit` objects just before it, and `has_more` says
+    whether others precede them."""
     limit = 20 if limit is None else limit
     if not 1 <= limit <= max_limit:
         raise bad_request(f"limit must be between 1 and {max_limit}", param="limit")
@@ -37,13 +43,13 @@ def page(
         if before not in ids:
             raise bad_request(f"No object with id '{before}' to page before", param="before")
         end = ids.index(before)
-        start = max(start, end - limit) if after is None else start
-    chosen = items[start:end][:limit]
+    window = [item for item in items[start:end] if keep is None or keep(item)]
+    chosen = window[-limit:] if before is not None and after is None else window[:limit]
     data = [render(item) for item in chosen]
     return {
         "object": "list",
         "data": data,
         "first_id": data[0]["id"] if data else None,
         "last_id": data[-1]["id"] if data else None,
-        "has_more": start + len(chosen) < end,
+        "has_more": len(window) > len(chosen),
     }

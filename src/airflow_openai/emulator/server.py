@@ -74,7 +74,8 @@ class Emulator:
 
     @property
     def dashboard_url(self) -> str:
-        """The root of the emulator's batch and fine-tuning pages, standing in for platform.openai.com."""
+        """The root of the emulator's dashboard pages (batches, fine-tuning jobs, vector stores), standing
+        in for platform.openai.com."""
         return f"{self.url}/_emulator/dashboard"
 
     def connection(self, conn_type: str = "openai_platform") -> dict[str, Any]:
@@ -158,6 +159,21 @@ class Emulator:
         (its last step if it has fewer) with `error: {code, message, param: null}`."""
         body = {"job_id": job_id, "at_step": at_step, "message": message, "code": code}
         return self._post("/faults/fine_tuning", body)
+
+    def fail_vector_store_file(
+        self,
+        file_id: str | None = None,
+        *,
+        filename: str | None = None,
+        code: str = "server_error",
+        message: str = "The file could not be processed due to a server error.",
+    ) -> dict[str, Any]:
+        """Make the next attachment of a matching file to a vector store end `failed` with
+        `last_error: {code, message}` (code: server_error, unsupported_file or invalid_file). The file
+        matches by id, by the filename it was uploaded with, or both; with neither, the next file
+        attached fails. Each call fails one attachment; `reset` and `clear_faults` drop pending ones."""
+        body = {"file_id": file_id, "filename": filename, "code": code, "message": message}
+        return self._post("/faults/vector_store_files", body)
 
     def fault(
         self, path: str, *, method: str = "*", status: int | None = 500, count: int = 1, **options: Any
