@@ -138,7 +138,7 @@ with DAG(
     evaluate_tuned = OpenAIBatchOperator(
         task_id="evaluate_tuned",
         prompts=records["prompts"],
-        model="{{ ti.xcom_pull(task_ids='fine_tune')['fine_tuned_model'] }}",
+        model=fine_tune.output["fine_tuned_model"],  # the model the job made, from its XCom
         system_prompt=SYSTEM,
         request_parameters={"temperature": 0},
         poll_interval=1.0,
@@ -151,7 +151,7 @@ with DAG(
         request_parameters={"temperature": 0},
         poll_interval=1.0,
     )
-    fine_tune >> [evaluate_tuned, evaluate_base]
+    fine_tune >> evaluate_base  # the base model is asked once the job is done, so both run side by side
 
     @task
     def compare(

@@ -19,6 +19,7 @@ from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, OutageExceeded, waited_
 
 STATE_KEY = "openai_fine_tuning"
 REPORT_XCOM_KEY = "data_report"
+MODEL_XCOM_KEY = "fine_tuned_model"
 
 
 class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
@@ -47,7 +48,8 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
     ``status``, ``model``, ``fine_tuned_model``, ``trained_tokens``, ``hyperparameters``,
     ``training_file``, ``validation_file``, ``checkpoints`` (step, model, metrics),
     ``metrics`` (final and best figures), ``result_file_id``, ``metrics_path``,
-    ``chart_path`` and ``data_report``.
+    ``chart_path`` and ``data_report``. The model's name is also pushed under its own key, so
+    ``task.output["fine_tuned_model"]`` hands it to a downstream operator.
 
     :param model: the base model, say ``gpt-4o-mini-2024-07-18``.
     :param training_file: a file id, a path/URI of JSONL, or a list of records.
@@ -470,6 +472,8 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
         }
         if result["result_file_id"]:
             result.update(self._metrics(context, job, result["result_file_id"], checkpoints))
+        # Its own key too, so a downstream operator can take `task.output["fine_tuned_model"]`.
+        context["ti"].xcom_push(key=MODEL_XCOM_KEY, value=job.fine_tuned_model)
         self.log.info(
             "Fine-tuned model %s (%s tokens trained); %d checkpoints",
             job.fine_tuned_model,
