@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import glob
 import os
 import threading
 import time
@@ -14,6 +13,7 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_openai.operators.base import OpenAIBaseOperator
+from airflow_openai.transfers.sources import expand
 
 UPLOADS_STATE_KEY = "openai_uploads"
 
@@ -80,7 +80,7 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
         from airflow_openai.transfers.part_buffers import PartBuffers
         from airflow_openai.transfers.uploader import UploadSettings
 
-        sources = _expand(self.source)
+        sources = expand(self.source)
         if not sources:
             raise AirflowException(f"no file matches {self.source!r}")
         store = context.get("task_state_store")
@@ -262,23 +262,6 @@ def _id_list(value: str | list[str]) -> list[str]:
             return parsed
         return [text]
     return [str(item) for item in value]
-
-
-def _expand(source: str | list[str]) -> list[str]:
-    """Paths and URIs, with globs expanded (locally, or through ObjectStoragePath)."""
-    found: list[str] = []
-    for item in [source] if isinstance(source, str) else list(source):
-        item = str(item)
-        if not any(mark in item for mark in "*?["):
-            found.append(item)
-        elif "://" in item:
-            from airflow.sdk import ObjectStoragePath
-
-            base, _, pattern = item.rpartition("/")
-            found.extend(sorted(str(path) for path in ObjectStoragePath(base).glob(pattern)))
-        else:
-            found.extend(sorted(glob.glob(item)))
-    return found
 
 
 def _size(source: str) -> int | None:

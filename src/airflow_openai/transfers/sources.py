@@ -8,6 +8,7 @@ pieces first, because the Uploads API must be told the exact byte count up front
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
@@ -27,6 +28,31 @@ class OpenedSource:
     stream: IO[bytes]
     size: int
     filename: str
+
+
+def expand(source: str | list[str]) -> list[str]:
+    """Paths and URIs, with globs expanded (locally, or through ObjectStoragePath); `**` recurses."""
+    found: list[str] = []
+    for item in [source] if isinstance(source, str) else list(source):
+        item = str(item)
+        if not any(mark in item for mark in "*?["):
+            found.append(item)
+        elif "://" in item:
+            from airflow.sdk import ObjectStoragePath
+
+            base, pattern = glob_root(item)
+            found.extend(sorted(str(path) for path in ObjectStoragePath(base).glob(pattern)))
+        else:
+            found.extend(sorted(path for path in glob.glob(item, recursive=True) if os.path.isfile(path)))
+    return found
+
+
+def glob_root(pattern: str) -> tuple[str, str]:
+    """The folder a glob starts from (its longest part without a wildcard) and the rest of it:
+    `s3://b/docs/**/*.md` → (`s3://b/docs`, `**/*.md`)."""
+    parts = pattern.split("/")
+    fixed = next((n for n, part in enumerate(parts) if any(mark in part for mark in "*?[")), len(parts) - 1)
+    return "/".join(parts[:fixed]), "/".join(parts[fixed:])
 
 
 def describe(source: Any) -> str:
