@@ -46,7 +46,7 @@ class _StaticChunking(_Body):
 
 Chunking = Annotated[_AutoChunking | _StaticChunking, Field(discriminator="type")]
 Metadata = dict[str, str]
-Attributes = dict[str, str | float | bool]
+Attributes = dict[str, str | bool | int | float]
 FileIds = Annotated[list[str], Field(min_length=1, max_length=MAX_FILES)]
 
 
