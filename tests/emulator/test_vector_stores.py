@@ -305,11 +305,13 @@ def test_attaching_a_file_twice_answers_the_attachment_it_has(api, emu):
     assert second == {**first, "status": "completed", "usage_bytes": len(text(1))}
     assert store(api, created["id"])["file_counts"] == counts(completed=1)
 
-    other = upload(api, "other.md", text(1))
-    batch = ok(
-        api.post(f"/vector_stores/{created['id']}/file_batches", json={"file_ids": [notes, other, notes]})
-    )
-    assert batch["file_counts"] == counts(completed=1, in_progress=1)
+    other, third = upload(api, "other.md", text(1)), upload(api, "third.md", text(1))
+    body = {"file_ids": [other, notes, third, other]}
+    batch = ok(api.post(f"/vector_stores/{created['id']}/file_batches", json=body))
+    assert batch["file_counts"] == counts(completed=1, in_progress=2)
+    listing = f"/vector_stores/{created['id']}/file_batches/{batch['id']}/files"
+    in_order = [item["id"] for item in ok(api.get(listing, params={"order": "asc"}))["data"]]
+    assert in_order == [notes, other, third]  # as attached: each file once, where first named
 
 
 def test_using_a_store_keeps_it_from_expiring(api, emu):

@@ -317,8 +317,10 @@ def create_batch(state: EmulatorState, store: Obj, wanted: list[Wanted]) -> Obj:
             "file_counts": _counts([]),
             "_cancelling_at": None,
         }
-        unique = list({item.file["id"]: item for item in reversed(wanted)}.values())[::-1]
-        attach(state, store, unique, batch["id"])
+        firsts: dict[str, Wanted] = {}
+        for item in wanted:
+            firsts.setdefault(item.file["id"], item)
+        attach(state, store, list(firsts.values()), batch["id"])
         state.store.put(BATCH, batch)
         return refresh_batch(state, batch)
 
