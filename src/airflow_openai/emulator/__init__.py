@@ -1,4 +1,5 @@
-"""A local OpenAI platform server: files, uploads, batches and fine-tuning that really run, no key, no bill.
+"""A local OpenAI platform server: files, uploads, batches, fine-tuning and vector stores that really run,
+no key, no bill.
 
 from airflow_openai.emulator import Emulator
 
