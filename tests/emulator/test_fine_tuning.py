@@ -27,6 +27,9 @@ RUN_TO_END = 3600
 
 @pytest.fixture
 def api(emu):
+    """A client of the emulator, whose clock only moves when a test advances it: exact step and
+    state boundaries hold however slowly a shared machine runs the test."""
+    emu.set_speed(0)
     with httpx.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {emu.api_key}"}) as client:
         yield client
 
@@ -352,6 +355,39 @@ def test_a_completion_model_is_trained_on_prompts_and_answers_with_the_closest_c
             3,
             "unrecognized role",
             id="unknown-role-after-a-blank-line",
+        ),
+        pytest.param(
+            as_jsonl(
+                [chat_example(n) for n in range(4)]
+                + [
+                    {
+                        "messages": [
+                            {"role": "user", "content": "x", "weight": 1},
+                            {"role": "assistant", "content": "y"},
+                        ]
+                    }
+                ]
+                + [chat_example(n) for n in range(9)]
+            ),
+            5,
+            "only allowed on assistant messages",
+            id="weight-on-a-user-message",
+        ),
+        pytest.param(
+            as_jsonl(
+                [
+                    {
+                        "messages": [
+                            {"role": "user", "content": "x", "mood": "odd"},
+                            {"role": "assistant", "content": "y"},
+                        ]
+                    }
+                ]
+                + [chat_example(n) for n in range(9)]
+            ),
+            1,
+            "unrecognized keys ['mood']",
+            id="unknown-key-in-a-message",
         ),
     ],
 )

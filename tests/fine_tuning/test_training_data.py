@@ -132,7 +132,7 @@ TOOL = {"type": "function", "function": {"name": "add", "parameters": {"type": "
         # weight: 0 or 1, integers only
         (msgs(USER, {**ASSISTANT, "weight": 2}), "messages[1].weight", "must be 0 or 1 (got 2)"),
         (msgs(USER, {**ASSISTANT, "weight": True}), "messages[1].weight", "must be 0 or 1 (got true)"),
-        (msgs(USER, {**ASSISTANT, "weight": 1.0}), "messages[1].weight", "must be 0 or 1 (got 1.0)"),
+        (msgs(USER, {**ASSISTANT, "weight": 0.5}), "messages[1].weight", "must be 0 or 1 (got 0.5)"),
         (msgs(USER, {**ASSISTANT, "weight": "1"}), "messages[1].weight", 'must be 0 or 1 (got "1")'),
         # missing_content
         (msgs({"role": "user"}, ASSISTANT), "messages[0].content", "is required"),
@@ -758,3 +758,9 @@ def test_any_mutation_of_a_valid_example_is_accepted_or_refused_with_its_line(da
         event("accepted")
         assert report.examples == 12 + (raw.strip() != b"")
         assert json.loads(json.dumps(report.to_dict())) == report.to_dict()
+
+
+def test_a_weight_written_as_a_float_is_taken_as_the_cookbook_takes_it():
+    """The guide's check is `weight in (0, 1)`, which 1.0 and 0.0 pass."""
+    lines = [json.dumps(msgs(USER, {**ASSISTANT, "weight": 1.0 if n % 2 else 0.0})).encode() for n in range(10)]
+    assert check_training_data(lines, model=MODEL).examples == 10

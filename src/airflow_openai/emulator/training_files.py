@@ -98,6 +98,16 @@ def _chat(example: dict[str, Any], number: int, model: str) -> Example:
     return Example(prompt, answer, _chat_tokens(example))
 
 
+MESSAGE_KEYS: dict[str, tuple[str, ...]] = {
+    "system": ("role", "content", "name"),
+    "user": ("role", "content", "name"),
+    "assistant": ("role", "content", "name", "refusal", "tool_calls", "function_call", "weight"),
+    "tool": ("role", "content", "tool_call_id", "name"),
+    "function": ("role", "content", "name"),
+}
+"""The keys each role's message may carry in a training example; the service refuses others."""
+
+
 def _check_message(message: Any, where: str) -> None:
     if not isinstance(message, dict):
         raise InvalidFile(f"{where} is not an object.")
@@ -114,8 +124,13 @@ def _check_message(message: Any, where: str) -> None:
         isinstance(calls, list) and all(isinstance(call, dict) for call in message["tool_calls"])
     ):
         raise InvalidFile(f"{where}: 'tool_calls' must be a list of objects.")
+    if "weight" in message and role != "assistant":
+        raise InvalidFile(f"{where}: 'weight' is only allowed on assistant messages.")
+    unknown = sorted(set(message) - set(MESSAGE_KEYS[role]))
+    if unknown:
+        raise InvalidFile(f"{where} has unrecognized keys {unknown} for a {role} message.")
     weight = message.get("weight", 0)
-    if isinstance(weight, bool) or weight not in (0, 1):
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight not in (0, 1):
         raise InvalidFile(f"{where}: 'weight' must be 0 or 1.")
 
 

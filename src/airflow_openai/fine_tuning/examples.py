@@ -153,7 +153,10 @@ def _check_message(message: Any, path: str) -> None:
 
 
 def _check_assistant(message: dict[str, Any], path: str) -> None:
-    if "weight" in message and (type(message["weight"]) is not int or message["weight"] not in (0, 1)):
+    weight = message.get("weight")
+    if "weight" in message and (
+        isinstance(weight, bool) or not isinstance(weight, int | float) or weight not in (0, 1)
+    ):
         raise Refused(f"{path}.weight", f"must be 0 or 1 (got {shown(message['weight'])})")
     if message.get("refusal") is not None:
         require_string(message["refusal"], f"{path}.refusal")
