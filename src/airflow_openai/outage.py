@@ -89,6 +89,21 @@ class Outage:
         delay = min(self.first_backoff * 2 ** min(self.failures - 1, 30), self.cap)
         return delay * (1 - 0.2 * random.random())
 
+    def to_dict(self) -> dict[str, Any]:
+        """What a wait that runs afresh in every process (a sensor in reschedule mode) keeps in
+        the task state store, so its outage is counted across its pokes."""
+        return {"last_success": self.last_success, "failures": self.failures, "last_error": self.last_error}
+
+    @classmethod
+    def restore(cls, budget: float, kept: Any, now: float | None = None) -> Outage:
+        """An outage as `to_dict` kept it, or a fresh one."""
+        outage = cls(budget, now)
+        if isinstance(kept, dict) and kept.get("failures"):
+            outage.last_success = float(kept.get("last_success") or outage.last_success)
+            outage.failures = int(kept["failures"])
+            outage.last_error = str(kept.get("last_error") or "")
+        return outage
+
     def describe(self, now: float) -> str:
         return (
             f"the API could not be reached for {now - self.last_success:.0f}s "

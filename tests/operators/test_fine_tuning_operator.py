@@ -307,7 +307,8 @@ def test_on_kill_cancels_the_job_the_task_is_waiting_for(emu, emu_hook):
 
 
 def test_a_timeout_cancels_the_job_and_says_so(emu, emu_hook):
-    from airflow.sdk.exceptions import AirflowException
+    """And fails without retrying: a retry would find the job cancelled and pay for another."""
+    from airflow.sdk.exceptions import AirflowFailException
 
     from airflow_openai.operators.fine_tuning import OpenAIFineTuningJobOperator
     from tests.support.task_instance import TaskInstanceStandIn
@@ -316,7 +317,104 @@ def test_a_timeout_cancels_the_job_and_says_so(emu, emu_hook):
     op = OpenAIFineTuningJobOperator(
         task_id="fine_tune", model=BASE, training_file=records(12), poll_interval=0.2, timeout=1
     )
-    with pytest.raises(AirflowException, match="did not finish within 1s; it was cancelled"):
+    with pytest.raises(AirflowFailException, match="did not finish within 1s; it was cancelled"):
         op.execute({"ti": TaskInstanceStandIn("fine_tune")})
     (job,) = _jobs(emu_hook)
     assert job.status == "cancelled"
+
+
+def test_a_cleared_task_with_other_data_starts_its_own_job(
+    airflow_db, emu, emu_hook, new_dag, tmp_path, capsys
+):
+    """The state store names the first run's job, but the data changed (an upstream task ran again):
+    the job made from the old data is not taken for the new one."""
+    from airflow_openai.operators.fine_tuning import OpenAIFineTuningJobOperator
+
+    class Store(dict):
+        def set(self, key, value):
+            self[key] = value
+
+    from tests.support.task_instance import TaskInstanceStandIn
+
+    store = Store()
+    first = OpenAIFineTuningJobOperator(
+        task_id="fine_tune",
+        model=BASE,
+        training_file=records(12),
+        poll_interval=0.2,
+        output_path=str(tmp_path),
+    )
+    old = first.execute({"ti": TaskInstanceStandIn("fine_tune"), "task_state_store": store})
+    again = OpenAIFineTuningJobOperator(
+        task_id="fine_tune",
+        model=BASE,
+        training_file=records(14),
+        poll_interval=0.2,
+        output_path=str(tmp_path),
+    )
+    new = again.execute({"ti": TaskInstanceStandIn("fine_tune"), "task_state_store": store})
+
+    assert new["job_id"] != old["job_id"] and len(_jobs(emu_hook)) == 2
+    assert (
+        f"The earlier attempt's job {old['job_id']} was made from other data or parameters"
+        in capsys.readouterr().out
+    )
+    same = OpenAIFineTuningJobOperator(
+        task_id="fine_tune",
+        model=BASE,
+        training_file=records(14),
+        poll_interval=0.2,
+        output_path=str(tmp_path),
+    )
+    assert (
+        same.execute({"ti": TaskInstanceStandIn("fine_tune"), "task_state_store": store})["job_id"]
+        == new["job_id"]
+    )
+    assert len(_jobs(emu_hook)) == 2 and len(_fine_tune_files(emu_hook)) == 2
+
+
+def test_mapped_tasks_retrying_without_a_record_each_find_their_own_job(emu, emu_hook, tmp_path):
+    """Same data, same task id, two map indexes: a retry of one never takes the other's upload or job."""
+    import pendulum
+
+    from airflow_openai.operators.fine_tuning import OpenAIFineTuningJobOperator
+    from tests.support.task_instance import TaskInstanceStandIn
+
+    class Run:
+        start_date = pendulum.now("UTC").subtract(minutes=1)
+
+    def ti(map_index, try_number):
+        stand_in = TaskInstanceStandIn("fine_tune")
+        stand_in.map_index, stand_in.try_number = map_index, try_number
+        return stand_in
+
+    def operator(suffix):
+        return OpenAIFineTuningJobOperator(
+            task_id="fine_tune",
+            model=BASE,
+            training_file=records(12),
+            suffix=suffix,
+            wait_for_completion=False,
+        )
+
+    first = operator("alpha").execute({"ti": ti(0, 1), "dag_run": Run()})
+    second = operator("beta").execute({"ti": ti(1, 2), "dag_run": Run()})  # a retry with nothing recorded
+
+    assert first["job_id"] != second["job_id"] and len(_jobs(emu_hook)) == 2
+    assert len(_fine_tune_files(emu_hook)) == 2, "each map index uploads its own copy"
+
+
+def test_bad_records_fail_without_retrying_and_say_which_data(emu, emu_hook):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from airflow_openai.operators.fine_tuning import OpenAIFineTuningJobOperator
+    from tests.support.task_instance import TaskInstanceStandIn
+
+    op = OpenAIFineTuningJobOperator(
+        task_id="fine_tune", model=BASE, training_file=records(12), validation_file=[*records(3), 42]
+    )
+    with pytest.raises(AirflowFailException) as refused:
+        op.execute({"ti": TaskInstanceStandIn("fine_tune")})
+    assert str(refused.value).startswith("validation_file records[3]: must be a dict")
+    assert "nothing was uploaded or created" in str(refused.value)
+    assert _fine_tune_files(emu_hook) == [] and _jobs(emu_hook) == []

@@ -81,3 +81,36 @@ def test_a_deferred_wait_past_its_timeout_is_a_sensor_timeout_naming_the_job(emu
     assert payload["status"] == "timeout"
     with pytest.raises(AirflowSensorTimeout, match=f"Fine-tuning job {job_id} did not finish within"):
         sensor.execute_complete({}, payload)
+
+
+@pytest.mark.parametrize("sensor_kind", ["batch", "fine_tuning"])
+def test_an_outage_ends_a_rescheduled_sensor_after_its_budget(emu, sensor_kind):
+    """In reschedule mode each poke is a new process with a new sensor object: the outage is
+    counted through the task state store, so the budget ends the wait."""
+    import time
+
+    from airflow.sdk.exceptions import AirflowException
+
+    from airflow_openai.sensors.batch import OpenAIBatchSensor
+    from airflow_openai.sensors.fine_tuning import OpenAIFineTuningJobSensor
+
+    class Store(dict):
+        def set(self, key, value):
+            self[key] = value
+
+    def fresh_sensor():
+        if sensor_kind == "batch":
+            return OpenAIBatchSensor(task_id="wait", batch_id="batch_x", mode="reschedule", outage_budget=300)
+        return OpenAIFineTuningJobSensor(
+            task_id="wait", job_id="ftjob-x", mode="reschedule", outage_budget=300
+        )
+
+    emu.fault("/v1/*", method="GET", status=503, count=100)
+    store = Store()
+    context = {"task_state_store": store}
+    assert fresh_sensor().poke(context).is_done is False
+    kept = store["openai_sensor_outage"]
+    assert kept["failures"] == 1 and "503" in kept["last_error"]
+    kept["last_success"] = time.time() - 600  # the outage began ten minutes of pokes ago
+    with pytest.raises(AirflowException, match="Stopped waiting for .*could not be reached"):
+        fresh_sensor().poke(context)

@@ -104,3 +104,30 @@ def test_on_kill_leaves_the_job_when_cancel_on_kill_is_off(openai_emulator_clean
     job_id = _job(emu_hook)
     asyncio.run(OpenAIFineTuningJobTrigger(job_id, cancel_on_kill=False).on_kill())
     assert emu_hook.get_fine_tuning_job(job_id).status != "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("state", "cancelled", "why"),
+    [("failed", True, "marked failed"), ("success", False, "marked success"), ("queued", False, "cleared")],
+)
+def test_on_kill_cancels_only_a_task_that_is_really_stopped(
+    monkeypatch, capsys, openai_emulator_clean, emu_hook, state, cancelled, why
+):
+    """Which user action ended the attempt comes from Airflow's supervisor channel, stood in for
+    here as in the batch trigger's tests; the job and the cancel are real."""
+    from types import SimpleNamespace
+
+    from airflow.sdk.execution_time import task_runner
+
+    from tests.triggers.test_kill_and_outage import TaskStates
+
+    openai_emulator_clean.set_speed(0)
+    job_id = _job(emu_hook)
+    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", TaskStates(state), raising=False)
+    trigger = OpenAIFineTuningJobTrigger(job_id, pacing=FAST)
+    trigger.task_instance = SimpleNamespace(dag_id="dag", task_id="summarise", run_id="run_1", map_index=-1)
+
+    asyncio.run(trigger.on_kill())
+
+    assert (emu_hook.get_fine_tuning_job(job_id).status == "cancelled") is cancelled
+    assert why in capsys.readouterr().out

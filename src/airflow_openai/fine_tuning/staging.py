@@ -40,10 +40,14 @@ class StagedData:
         with open(self.path, "rb") as stream:
             yield from stream
 
-    def upload_name(self, task_id: str) -> str:
-        """The name the upload gets: the task and the content's fingerprint, so a retry finds it."""
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", task_id)[:80]
-        return f"{safe}-{self.role}-{self.sha256[:16]}.jsonl"
+    def upload_name(self, identity: Any) -> str:
+        """The name the upload gets: the task, a digest of its DAG, run and map index, and the
+        content's fingerprint. A retry finds its own upload by it, and two tasks (mapped, or of
+        two runs) never take each other's, even with the same data."""
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", identity.task_id)[:80]
+        whose = "\0".join((identity.dag_id, identity.run_id, identity.task_id, str(identity.map_index)))
+        task = hashlib.sha256(whose.encode()).hexdigest()[:8]
+        return f"{safe}-{self.role}-{task}-{self.sha256[:16]}.jsonl"
 
 
 def kind_of(value: Any) -> Kind:
@@ -100,12 +104,14 @@ def _fingerprint(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def uploaded_before(files: Any, staged: StagedData, task_id: str, since: float) -> str | None:
-    """The id of this data's upload by an earlier attempt: same name (task and fingerprint) and
-    size, made since `since`; `files` are the account's fine-tune files, newest first."""
-    name = staged.upload_name(task_id)
+def uploaded_before(files: Any, staged: StagedData, name: str, since: float) -> str | None:
+    """The id of this data's upload by an earlier attempt: the same `name` (task and fingerprint)
+    and size, made since `since` (less the clock skew the API's clock may have); `files` are the
+    account's fine-tune files, newest first."""
+    from airflow_openai.fine_tuning.reattach import CLOCK_SKEW
+
     for file in files:
-        if getattr(file, "created_at", 0) < since:
+        if getattr(file, "created_at", 0) < since - CLOCK_SKEW:
             return None
         if file.filename == name and file.bytes == staged.size:
             return str(file.id)

@@ -63,9 +63,11 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
     :param wait_for_completion: False creates the job and returns its id at once.
     :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).
     :param poll_interval: shortest wait between polls, in seconds; a tenth of the job's age after
-        that, at most ``max_poll_interval``.
+        that, at most ``max_poll_interval`` (5 minutes by default).
+    :param max_poll_interval: longest wait between polls, in seconds.
     :param timeout: seconds to wait for the job before giving up.
-    :param cancel_on_timeout: cancel the job when ``timeout`` passes.
+    :param cancel_on_timeout: cancel the job when ``timeout`` passes; the task then fails without
+        retrying, since a retry would pay for a new job.
     :param cancel_on_kill: cancel the job when the task is really stopped (marked failed); a
         cleared task's next try reattaches instead, and marking success leaves the job be.
     :param outage_budget: seconds without a successful call to the API before the wait gives up.
@@ -137,6 +139,7 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
         self.cancel_on_kill = cancel_on_kill
         self.outage_budget = outage_budget
         self._job_id: str | None = None
+        self._report: dict[str, Any] | None = None
         self._killed: str | None = None
         self._identity: Any = None
 
@@ -147,15 +150,21 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
 
         self._identity = TaskIdentity.from_context(context)  # on_kill asks Airflow for the task's state
         state = self._state(context)
-        job = self._reattach_recorded(state)
-        if job is None:
-            request, report = self._prepare(context, state)
-            job = self._create(context, request, state)
-        else:
-            report = state.get("data_report")
+        workdir = Path(tempfile.mkdtemp(prefix="openai-fine-tuning-"))
+        try:
+            parameters, staged, report = self._prepare(workdir)  # costs nothing: no upload, no job
+            fingerprint = self._fingerprint(parameters, staged)
+            job = self._reattach_recorded(state, fingerprint)
+            if job is None:
+                request = self._upload(context, parameters, staged, state)
+                job = self._create(context, request, fingerprint)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
         self._job_id = job.id
         self._push_link(context, job.id)
         if report is not None:
+            self._report = report
+            self._save(context, data_report=report)
             context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=report)
         if not self.wait_for_completion:
             return {"job_id": job.id, "status": job.status, "data_report": report}
@@ -172,6 +181,8 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
         self._save(context, cursor=event.get("cursor") or {})
         if event["status"] == "timeout":
             self._give_up_on_timeout(job_id)
+        if event["status"] == "error":
+            raise AirflowException(f"{event['message']}; the job keeps running, and a retry reattaches to it")
         if event["status"] != "success":
             raise AirflowException(f"{event['message']}")
         return self._collect(context, job_id)
@@ -183,16 +194,17 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
         from airflow_openai.stopping import kill_verdict
         from airflow_openai.task_state import UNKNOWN, current_state
 
+        if self._job_id is None:
+            return
+        if not self.cancel_on_kill:
+            self.log.info("Not cancelling fine-tuning job %s: cancel_on_kill is off", self._job_id)
+            return
         identity = self._identity
         state = UNKNOWN
         if identity is not None:
             state = current_state(identity.dag_id, identity.task_id, identity.run_id, identity.map_index)
         verdict = kill_verdict(*state, in_worker=True)
-        if self._job_id is None:
-            return
-        if not self.cancel_on_kill:
-            self.log.info("Not cancelling fine-tuning job %s: cancel_on_kill is off", self._job_id)
-        elif verdict.cancel:
+        if verdict.cancel:
             self.log.info("Cancelling fine-tuning job %s: %s", self._job_id, verdict.why)
             self._killed = verdict.why
             self._cancel(self._job_id, "the task was killed")
@@ -212,12 +224,19 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
         if store is not None:
             store.set(STATE_KEY, {**self._state(context), **changes})
 
-    def _reattach_recorded(self, state: dict[str, Any]) -> Any:
-        """The job an earlier attempt recorded, unless it failed or was cancelled."""
+    def _reattach_recorded(self, state: dict[str, Any], fingerprint: str) -> Any:
+        """The job an earlier attempt recorded, if it was made from this very request (data and
+        parameters) and has not failed or been cancelled."""
         from airflow_openai.fine_tuning.reattach import NOT_REATTACHABLE
 
         job_id = state.get("job_id")
         if not job_id:
+            return None
+        if state.get("request") != fingerprint:
+            self.log.info(
+                "The earlier attempt's job %s was made from other data or parameters; starting a new one",
+                job_id,
+            )
             return None
         job = waited_out(
             lambda: self.hook.get_fine_tuning_job(job_id),
@@ -247,41 +266,44 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
         except ValueError as exc:
             raise AirflowFailException(f"Invalid fine-tuning job, nothing was created: {exc}") from None
 
-    def _prepare(self, context: Any, state: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """Check the parameters and the data, upload what is not uploaded yet: the create request."""
-        from airflow_openai.fine_tuning.staging import kind_of, stage
+    def _prepare(self, workdir: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+        """The checked parameters, the data staged in `workdir` and its report: all that can be
+        refused is refused here, before anything is uploaded or created."""
+        from airflow_openai.fine_tuning.staging import stage
+        from airflow_openai.fine_tuning.training_data import InvalidTrainingData
 
-        self._parameters()
-        workdir = Path(tempfile.mkdtemp(prefix="openai-fine-tuning-"))
-        try:
-            sources = {"training": self.training_file, "validation": self.validation_file}
-            staged = {}
-            for role, value in sources.items():
-                if value is None:
-                    continue
-                try:
-                    kind_of(value)
-                except ValueError as exc:
-                    raise AirflowFailException(f"{role}_file {exc}; nothing was created") from None
+        parameters = self._parameters()
+        staged = {}
+        for role, value in (("training", self.training_file), ("validation", self.validation_file)):
+            if value is None:
+                continue
+            try:
                 staged[role] = waited_out(
                     functools.partial(stage, value, role, workdir, self._download),
                     f"Reading the {role} data",
                     budget=self.outage_budget,
                 )
-            report = self._check(staged) if self.check_data else None
-            uploaded = dict(state.get("files") or {})
-            file_ids = {role: self._uploaded(context, data, uploaded) for role, data in staged.items()}
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        request = self._parameters(
-            training_file=file_ids["training"], validation_file=file_ids.get("validation")
-        )
+            except (InvalidTrainingData, ValueError) as exc:
+                raise AirflowFailException(f"{role}_file {exc}; nothing was uploaded or created") from None
+        report = self._check(staged) if self.check_data else None
+        return parameters, staged, report
+
+    def _fingerprint(self, parameters: dict[str, Any], staged: dict[str, Any]) -> str:
+        from airflow_openai.fine_tuning.reattach import request_fingerprint
+
+        return request_fingerprint(parameters, {role: data.sha256 for role, data in staged.items()})
+
+    def _upload(
+        self, context: Any, parameters: dict[str, Any], staged: dict[str, Any], state: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The create request, once the data that is not uploaded yet is (exactly once)."""
+        uploaded = dict(state.get("files") or {})
+        file_ids = {role: self._uploaded(context, data, uploaded) for role, data in staged.items()}
+        request = dict(parameters)
         request["training_file"] = file_ids["training"]
         if "validation" in file_ids:
             request["validation_file"] = file_ids["validation"]
-        if report is not None:
-            self._save(context, data_report=report)
-        return request, report
+        return request
 
     def _download(self, file_id: str, path: Path) -> None:
         """An uploaded file, checked as local data is; its purpose must be `fine-tune`."""
@@ -326,14 +348,11 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
                 "The %s data was uploaded by an earlier attempt as %s", data.role, uploaded[data.sha256]
             )
             return uploaded[data.sha256]
-        name = data.upload_name(context["ti"].task_id)
+        name = data.upload_name(self._identity)
         if getattr(context["ti"], "try_number", 1) > 1:
             found = waited_out(
                 lambda: uploaded_before(
-                    self.hook.list_files(purpose="fine-tune"),
-                    data,
-                    context["ti"].task_id,
-                    self._run_start(context),
+                    self.hook.list_files(purpose="fine-tune"), data, name, self._run_start(context)
                 ),
                 f"Looking for the {data.role} data uploaded by an earlier attempt",
                 budget=self.outage_budget,
@@ -354,7 +373,7 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
         start = getattr(dag_run, "start_date", None)
         return start.timestamp() if start is not None else time.time() - 86400
 
-    def _create(self, context: Any, request: dict[str, Any], state: dict[str, Any]) -> Any:
+    def _create(self, context: Any, request: dict[str, Any], fingerprint: str) -> Any:
         """Create the job, unless a retry finds the one its earlier attempt created."""
         from airflow_openai.fine_tuning.reattach import find_reattachable
 
@@ -371,11 +390,11 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
                     found.id,
                     found.status,
                 )
-                self._save(context, job_id=found.id, cursor={})
+                self._save(context, job_id=found.id, request=fingerprint, cursor={})
                 return found
         body = {key: value for key, value in request.items() if key not in ("model", "training_file")}
         job = self.hook.create_fine_tuning_job(request["model"], request["training_file"], **body)
-        self._save(context, job_id=job.id, cursor={})
+        self._save(context, job_id=job.id, request=fingerprint, cursor={})
         self.log.info("Created fine-tuning job %s on %s (%s)", job.id, job.model, job.status)
         return job
 
@@ -468,7 +487,7 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
             "metrics": None,
             "metrics_path": None,
             "chart_path": None,
-            "data_report": self._state(context).get("data_report"),
+            "data_report": self._report or self._state(context).get("data_report"),
         }
         if result["result_file_id"]:
             result.update(self._metrics(context, job, result["result_file_id"], checkpoints))
@@ -497,9 +516,15 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
 
         data = waited_out(fetch, f"Downloading the result file {file_id}", budget=self.outage_budget)
         folder = self._output_folder(context)
-        written = write_metrics(
-            data, folder, title=f"{job.fine_tuned_model or job.id}", checkpoints=checkpoints
-        )
+        try:
+            written = write_metrics(
+                data, folder, title=f"{job.fine_tuned_model or job.id}", checkpoints=checkpoints
+            )
+        except ValueError as exc:  # the model exists: a result file we cannot read must not fail the task
+            self.log.warning(
+                "The result file %s could not be read (%s); no metrics were written", file_id, exc
+            )
+            return {}
         self.log.info("Loss chart: %s; metrics: %s", written["chart_path"], written["metrics_path"])
         return {
             "metrics": written["summary"],
@@ -523,7 +548,8 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
     def _give_up_on_timeout(self, job_id: str) -> None:
         if self.cancel_on_timeout:
             self._cancel(job_id, "the timeout passed")
-            raise AirflowException(
+            # Not retried: a retry would find the job cancelled and pay for another one.
+            raise AirflowFailException(
                 f"Fine-tuning job {job_id} did not finish within {self.timeout}s; it was cancelled"
             )
         raise AirflowException(

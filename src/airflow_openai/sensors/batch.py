@@ -10,7 +10,8 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
-from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, Outage, is_outage, waited_out
+from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
+from airflow_openai.sensors.outage_memory import OutageMemory
 
 
 class OpenAIBatchSensor(BaseSensorOperator):
@@ -22,7 +23,7 @@ class OpenAIBatchSensor(BaseSensorOperator):
 
     An API outage does not fail it: a poke that cannot reach the API counts as "not yet", and
     the sensor gives up only when no poke has reached it for `outage_budget` seconds (in
-    reschedule mode each poke runs afresh, so the sensor's `timeout` bounds the wait).
+    reschedule mode too: the count is kept in the task state store between pokes).
 
     :param batch_id: the batch to wait for (templated).
     :param openai_conn_id: the OpenAI connection.
@@ -46,7 +47,7 @@ class OpenAIBatchSensor(BaseSensorOperator):
         self.openai_conn_id = openai_conn_id
         self.deferrable = deferrable
         self.outage_budget = outage_budget
-        self._outage: Outage | None = None
+        self._outage = OutageMemory(outage_budget)
 
     @cached_property
     def hook(self) -> Any:
@@ -73,21 +74,11 @@ class OpenAIBatchSensor(BaseSensorOperator):
     def poke(self, context: Any) -> PokeReturnValue:
         from airflow_openai.batch.assessment import assess
 
-        if self._outage is None:
-            self._outage = Outage(self.outage_budget)
-        try:
-            batch = self.hook.get_batch(self.batch_id)
-        except Exception as exc:
-            if not is_outage(exc):
-                raise
-            self._outage.failed(exc)
-            if self._outage.exhausted(time.time()):
-                raise AirflowException(
-                    f"Stopped waiting for batch {self.batch_id}: {self._outage.describe(time.time())}"
-                ) from exc
-            self.log.warning("Polling batch %s failed (%s); will try again", self.batch_id, exc)
+        batch = self._outage.read(
+            context, lambda: self.hook.get_batch(self.batch_id), f"batch {self.batch_id}", self.log
+        )
+        if batch is None:
             return PokeReturnValue(is_done=False)
-        self._outage.succeeded(time.time())
         assessment = assess(batch)
         self.log.info(assessment.message)
         if assessment.outcome == "failed":

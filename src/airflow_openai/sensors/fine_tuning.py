@@ -11,7 +11,8 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
 from airflow_openai.fine_tuning.events import EventCursor
-from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, Outage, is_outage, waited_out
+from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
+from airflow_openai.sensors.outage_memory import OutageMemory
 
 CURSOR_KEY = "openai_fine_tuning_events"
 
@@ -48,7 +49,7 @@ class OpenAIFineTuningJobSensor(BaseSensorOperator):
         self.openai_conn_id = openai_conn_id
         self.deferrable = deferrable
         self.outage_budget = outage_budget
-        self._outage: Outage | None = None
+        self._outage = OutageMemory(outage_budget)
         self._events_cursor: EventCursor | None = None
 
     @cached_property
@@ -82,22 +83,14 @@ class OpenAIFineTuningJobSensor(BaseSensorOperator):
         from airflow_openai.fine_tuning.assessment import assess
         from airflow_openai.fine_tuning.events import advanced, line
 
-        if self._outage is None:
-            self._outage = Outage(self.outage_budget)
-        try:
+        def read() -> tuple[Any, list[Any]]:
             job = self.hook.get_fine_tuning_job(self.job_id)
-            events = self.hook.new_fine_tuning_events(self.job_id, self._cursor(context))
-        except Exception as exc:
-            if not is_outage(exc):
-                raise
-            self._outage.failed(exc)
-            if self._outage.exhausted(time.time()):
-                raise AirflowException(
-                    f"Stopped waiting for fine-tuning job {self.job_id}: {self._outage.describe(time.time())}"
-                ) from exc
-            self.log.warning("Polling fine-tuning job %s failed (%s); will try again", self.job_id, exc)
+            return job, self.hook.new_fine_tuning_events(self.job_id, self._cursor(context))
+
+        answer = self._outage.read(context, read, f"fine-tuning job {self.job_id}", self.log)
+        if answer is None:
             return PokeReturnValue(is_done=False)
-        self._outage.succeeded(time.time())
+        job, events = answer
         for event in events:
             self.log.info(line(self.job_id, event))
         self._keep_cursor(context, advanced(self._cursor(context), events))
