@@ -762,5 +762,7 @@ def test_any_mutation_of_a_valid_example_is_accepted_or_refused_with_its_line(da
 
 def test_a_weight_written_as_a_float_is_taken_as_the_cookbook_takes_it():
     """The guide's check is `weight in (0, 1)`, which 1.0 and 0.0 pass."""
-    lines = [json.dumps(msgs(USER, {**ASSISTANT, "weight": 1.0 if n % 2 else 0.0})).encode() for n in range(10)]
+    lines = [
+        json.dumps(msgs(USER, {**ASSISTANT, "weight": 1.0 if n % 2 else 0.0})).encode() for n in range(10)
+    ]
     assert check_training_data(lines, model=MODEL).examples == 10
