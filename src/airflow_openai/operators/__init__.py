@@ -7,11 +7,13 @@ from airflow_openai.operators.files import (
     OpenAIDownloadFileOperator,
     OpenAIUploadFileOperator,
 )
+from airflow_openai.operators.fine_tuning import OpenAIFineTuningJobOperator
 
 __all__ = [
     "OpenAIBaseOperator",
     "OpenAIBatchOperator",
     "OpenAIDeleteFilesOperator",
     "OpenAIDownloadFileOperator",
+    "OpenAIFineTuningJobOperator",
     "OpenAIUploadFileOperator",
 ]

@@ -13,7 +13,6 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_openai.operators.base import OpenAIBaseOperator
-from airflow_openai.transfers.sources import expand
 
 UPLOADS_STATE_KEY = "openai_uploads"
 
@@ -78,6 +77,7 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         from airflow_openai.transfers.part_buffers import PartBuffers
+        from airflow_openai.transfers.sources import expand
         from airflow_openai.transfers.uploader import UploadSettings
 
         sources = expand(self.source)
