@@ -33,8 +33,10 @@ def create_vector_store(
     """
     body = {"name": name, "file_ids": file_ids, **options}
 
-    def same(store: VectorStoreObject) -> bool:
-        return store.name == name and (store.metadata or {}) == (options.get("metadata") or {})
+    def same(store: VectorStoreObject) -> bool:  # an unnamed store reads back with name ""
+        return (store.name or None) == (name or None) and (store.metadata or {}) == (
+            options.get("metadata") or {}
+        )
 
     reconcile: Reconcile[VectorStoreObject] = Reconcile(
         list_vector_stores(limit=100, order="desc"), same, what=f"vector store {name!r}"
