@@ -1,0 +1,197 @@
+"""`OpenAIVectorStoreFileBatchTrigger`: waits for a vector store's file batches in the triggerer
+without blocking its event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_openai.pacing import PollPacing
+from airflow_openai.stopping import KillVerdict, kill_verdict
+from airflow_openai.task_state import UNKNOWN, acurrent_state
+from airflow_openai.vector_stores.assessment import assess
+from airflow_openai.vector_stores.watch import FileBatchWatch
+
+
+class OpenAIVectorStoreFileBatchTrigger(BaseTrigger):
+    """Fires once every file batch has finished, one has failed or been cancelled, or the deadline
+    has passed.
+
+    A batch that completed with some of its files failed has finished: the event counts them
+    per batch, for the task to name them (or to fail on too many). Only the connection id and
+    plain values are serialized: no key ever reaches the trigger table. Polls are paced by the
+    batches' age and the rate their files are processed at (see `PollPacing`); while the API
+    is down, polls back off and the wait gives up only after the outage budget; and a user's
+    kill of the task cancels the batches only when the task is really being stopped (`on_kill`).
+
+    Triggers that start together (a triggerer restarting with hundreds of them) would otherwise
+    poll together for ever: the first poll comes at a random moment within the shortest poll
+    interval, and each later one up to a tenth early.
+
+    The event payload: ``status`` (``success``: every batch completed; ``failed``: one failed or
+    was cancelled; ``timeout`` or ``error``), ``vector_store_id``, ``batch_ids``, ``statuses``
+    (batch id → status), ``counts`` (batch id → files ``completed``, ``failed``, ``cancelled``
+    and ``total``; batches not seen yet are left out of both) and a human ``message``.
+    """
+
+    def __init__(
+        self,
+        vector_store_id: str,
+        batch_ids: list[str],
+        openai_conn_id: str = "openai_default",
+        started_at: float | None = None,
+        deadline: float | None = None,
+        pacing: dict[str, float] | None = None,
+        cancel_on_kill: bool = True,
+    ) -> None:
+        super().__init__()
+        self.vector_store_id = vector_store_id
+        self.batch_ids = list(batch_ids)
+        self.openai_conn_id = openai_conn_id
+        self.started_at = started_at or time.time()
+        self.deadline = deadline
+        self.pacing = dict(pacing or PollPacing().to_dict())
+        self.cancel_on_kill = cancel_on_kill
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            "airflow_openai.triggers.vector_stores.OpenAIVectorStoreFileBatchTrigger",
+            {
+                "vector_store_id": self.vector_store_id,
+                "batch_ids": self.batch_ids,
+                "openai_conn_id": self.openai_conn_id,
+                "started_at": self.started_at,
+                "deadline": self.deadline,
+                "pacing": self.pacing,
+                "cancel_on_kill": self.cancel_on_kill,
+            },
+        )
+
+    def _hook(self) -> Any:
+        from airflow_openai.hooks.openai import OpenAIHook
+
+        return OpenAIHook(self.openai_conn_id)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_openai.client.errors import OpenAIError
+        from airflow_openai.outage import is_outage
+
+        store = self.vector_store_id
+        watch = FileBatchWatch(store, self.batch_ids, PollPacing(**self.pacing), self.started_at)
+        hook = self._hook()
+        try:
+            await asyncio.sleep(self._spread(watch.pacing.minimum))
+            while True:
+                now = time.time()
+                pending = watch.pending()
+                answers = await asyncio.gather(
+                    *(hook.aget_vector_store_file_batch(store, b) for b in pending), return_exceptions=True
+                )
+                for batch_id, answer in zip(pending, answers, strict=True):
+                    if isinstance(answer, Exception) and is_outage(answer):
+                        self.log.warning(
+                            "Polling file batch %s failed (%s); will try again", batch_id, answer
+                        )
+                        watch.poll_failed(answer)
+                        continue
+                    if isinstance(answer, OpenAIError | ValueError):
+                        message = f"polling file batch {batch_id} of vector store {store} failed: {answer}"
+                        yield self._event("error", watch, message)
+                        return
+                    if isinstance(answer, BaseException):
+                        raise answer
+                    assessment = assess(answer)
+                    watch.record(assessment, now)
+                    self.log.info(assessment.message)
+                failure = watch.failure()
+                if failure is not None:
+                    yield self._event("failed", watch, failure.message)
+                    return
+                if watch.all_finished():
+                    yield self._event("success", watch, watch.summary())
+                    return
+                if self.deadline is not None and now >= self.deadline:
+                    yield self._event("timeout", watch, "the file batches did not finish before the timeout")
+                    return
+                gave_up = watch.outage_exceeded(time.time())
+                if gave_up is not None:
+                    yield self._event("error", watch, gave_up)
+                    return
+                delay = watch.next_delay(now, self.deadline)
+                await asyncio.sleep(delay - self._spread(delay / 10))
+        finally:
+            await hook.aclose()
+
+    def _spread(self, most: float) -> float:
+        """A random wait of up to `most` seconds, never past the deadline."""
+        if self.deadline is not None:
+            most = min(most, max(self.deadline - time.time(), 0.0))
+        return random.uniform(0.0, most)
+
+    def _event(self, status: str, watch: FileBatchWatch, message: str) -> TriggerEvent:
+        payload = {
+            "status": status,
+            "vector_store_id": self.vector_store_id,
+            "batch_ids": self.batch_ids,
+            "statuses": watch.statuses(),
+            "counts": watch.counts(),
+            "message": message,
+        }
+        return TriggerEvent(payload)
+
+    async def on_kill(self) -> None:
+        """A user action ended the task's attempt: cancel the batches only if the task is really
+        being stopped (marked failed), not when it was cleared (its next try takes the batches
+        over) or marked success. One line says which, and why.
+
+        Every batch is asked, side by side; one that cannot be cancelled (already finished,
+        gone, an API error) is logged and does not stop the others. One last line says which
+        were cancelled and which could not be. Files already indexed stay in the store.
+        """
+        ids = ", ".join(self.batch_ids)
+        if not self.cancel_on_kill:
+            self.log.info("Not cancelling file batches %s: cancel_on_kill is off", ids)
+            return
+        verdict = await self._kill_verdict()
+        if not verdict.cancel:
+            self.log.info("Not cancelling file batches %s: %s", ids, verdict.why)
+            return
+        self.log.info(
+            "Cancelling file batches %s of vector store %s: %s", ids, self.vector_store_id, verdict.why
+        )
+        hook = self._hook()
+        try:
+            answers = await asyncio.gather(
+                *(hook.acancel_vector_store_file_batch(self.vector_store_id, b) for b in self.batch_ids),
+                return_exceptions=True,
+            )
+        finally:
+            await hook.aclose()
+        cancelled, refused = [], []
+        for batch_id, answer in zip(self.batch_ids, answers, strict=True):
+            if isinstance(answer, asyncio.CancelledError):
+                raise answer
+            if isinstance(answer, BaseException):
+                self.log.error("Could not cancel file batch %s: %s", batch_id, answer)
+                refused.append(batch_id)
+            else:
+                self.log.info("Cancelled file batch %s (now %s)", batch_id, answer.status)
+                cancelled.append(batch_id)
+        summary = (
+            f"On kill: cancelled {len(cancelled)} of {len(self.batch_ids)} file batches "
+            f"({', '.join(cancelled) or 'none'}); could not cancel {', '.join(refused) or 'none'}"
+        )
+        (self.log.error if refused else self.log.info)(summary)
+
+    async def _kill_verdict(self) -> KillVerdict:
+        ti = self.task_instance
+        if ti is None:
+            return kill_verdict(*UNKNOWN)
+        return kill_verdict(
+            *await acurrent_state(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1))
+        )
