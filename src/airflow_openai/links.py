@@ -74,3 +74,27 @@ class OpenAIFineTuningJobLink(BaseOperatorLink):
         if not job_id:
             return ""
         return fine_tuning_job_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), str(job_id))
+
+
+VECTOR_STORE_XCOM_KEY = "vector_store_id"
+
+
+def vector_store_url(dashboard_url: str | None, vector_store_id: str | None) -> str:
+    """The store's page on the dashboard at `dashboard_url`, or "" without one."""
+    if not dashboard_url or not vector_store_id:
+        return ""
+    return f"{dashboard_url.rstrip('/')}/storage/vector_stores/{quote(vector_store_id, safe='')}"
+
+
+class OpenAIVectorStoreLink(BaseOperatorLink):
+    """ "OpenAI vector store": the store the task filled, on the dashboard of its connection."""
+
+    name = "OpenAI vector store"
+
+    def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        store_id = XCom.get_value(ti_key=ti_key, key=VECTOR_STORE_XCOM_KEY)
+        if not store_id:
+            return ""
+        return vector_store_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), str(store_id))

@@ -119,3 +119,22 @@ def plan(
             if relative_path not in wanted:
                 result.removed[relative_path] = [version.file_id for version in held.values()]
     return result
+
+
+def plan_file_ids(file_ids: Iterable[str], attached: Iterable[StoreFile]) -> Plan:
+    """The plan for a source that is a list of uploaded files: attach those the store lacks, attach
+    again those whose processing failed. Nothing is replaced or removed: a sync only removes files
+    it uploaded itself."""
+    status = {item.file_id: item.status for item in attached}
+    result = Plan()
+    for file_id in dict.fromkeys(file_ids):
+        held = status.get(file_id)
+        as_source = SourceFile(file_id, file_id, "", 0)
+        if held == "completed":
+            result.unchanged.append(file_id)
+        elif held is None:
+            result.attach.append(Attach(as_source, "added", file_id))
+        else:
+            change: Change = "retried" if held in ("failed", "cancelled") else "unchanged"
+            result.attach.append(Attach(as_source, change, file_id))
+    return result

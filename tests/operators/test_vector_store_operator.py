@@ -1,0 +1,206 @@
+"""OpenAIVectorStoreIngestOperator against the emulator over loopback, counting what each run sent:
+uploads, file batches, detaches and deletes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.support.dag_runner import run_dag, task_states, xcom_value
+from tests.support.task_instance import TaskInstanceStandIn
+
+
+@pytest.fixture(autouse=True)
+def fast_processing(emu):
+    emu.set_speed(600)
+
+
+class Store(dict):
+    """The task state store of one task instance, across its tries."""
+
+    def set(self, key, value):
+        self[key] = value
+
+
+def _folder(tmp_path, files):
+    docs = tmp_path / "docs"
+    for name, text in files.items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text(text)
+    return docs
+
+
+def _ingest(source, **kwargs):
+    from airflow_openai.operators.vector_stores import OpenAIVectorStoreIngestOperator
+
+    kwargs.setdefault("store_key", "handbook")
+    return OpenAIVectorStoreIngestOperator(task_id="ingest", source=source, poll_interval=0.1, **kwargs)
+
+
+def _run(op, store=None):
+    context = {"ti": TaskInstanceStandIn("ingest")}
+    if store is not None:
+        context["task_state_store"] = store
+    return op.execute(context)
+
+
+def _uploads(emu):
+    return emu.requests("/v1/files", "POST") + emu.requests("/v1/uploads", "POST")
+
+
+def _store_files(hook, store_id):
+    names = {f.id: f.filename for f in hook.list_files()}
+    return {names.get(f.id): f.status for f in hook.list_vector_store_files(store_id)}
+
+
+def test_a_folder_becomes_a_store_and_an_unchanged_second_run_does_nothing(emu, emu_hook, tmp_path):
+    docs = _folder(tmp_path, {"a.md": "alpha", "b.md": "beta", "guides/c.txt": "gamma"})
+
+    first = _run(_ingest(f"{docs}/**/*"))
+    store_id = first["vector_store_id"]
+    assert (first["added"], first["replaced"], first["removed"], first["unchanged"]) == (3, 0, 0, 0)
+    assert first["failed"] == [] and first["uploaded"] == 3 and first["usage_bytes"] > 0
+    assert first["file_counts"]["completed"] == 3
+    names = sorted(name.split("~", 1)[1] for name in _store_files(emu_hook, store_id))
+    assert names == ["a.md", "b.md", "guides%2Fc.txt"]
+    (store,) = list(emu_hook.list_vector_stores())
+    assert store.metadata["airflow_store_key"] == "handbook" and store.name == "handbook"
+
+    uploads, batches = _uploads(emu), emu.requests("/v1/vector_stores/*/file_batches", "POST")
+    second = _run(_ingest(f"{docs}/**/*"))
+    assert second["vector_store_id"] == store_id, "found again by its store key"
+    assert (second["added"], second["replaced"], second["removed"], second["unchanged"]) == (0, 0, 0, 3)
+    assert _uploads(emu) == uploads and emu.requests("/v1/vector_stores/*/file_batches", "POST") == batches
+    assert len(list(emu_hook.list_vector_stores())) == 1
+
+
+def test_one_changed_one_removed_one_added(emu, emu_hook, tmp_path):
+    docs = _folder(tmp_path, {"a.md": "alpha", "b.md": "beta", "c.md": "gamma"})
+    store_id = _run(_ingest(str(docs / "*.md")))["vector_store_id"]
+    old_files = {f.filename: f.id for f in emu_hook.list_files()}
+    uploads = _uploads(emu)
+
+    (docs / "a.md").write_text("alpha, edited")
+    (docs / "b.md").unlink()
+    (docs / "d.md").write_text("delta")
+    result = _run(_ingest(str(docs / "*.md")))
+
+    assert (result["added"], result["replaced"], result["removed"], result["unchanged"]) == (1, 1, 1, 1)
+    assert _uploads(emu) - uploads == 2, "the new version of a.md and d.md, nothing else"
+    held = _store_files(emu_hook, store_id)
+    assert sorted(name.split("~", 1)[1] for name in held) == ["a.md", "c.md", "d.md"]
+    assert set(held.values()) == {"completed"}
+    remaining = {f.id for f in emu_hook.list_files()}
+    replaced_a = next(file_id for name, file_id in old_files.items() if name.endswith("~a.md"))
+    removed_b = next(file_id for name, file_id in old_files.items() if name.endswith("~b.md"))
+    assert replaced_a not in remaining and removed_b not in remaining, (
+        "old versions are deleted, not left behind"
+    )
+
+
+def test_append_mode_adds_and_never_removes(emu, emu_hook, tmp_path):
+    docs = _folder(tmp_path, {"a.md": "alpha", "b.md": "beta"})
+    store = emu_hook.create_vector_store(name="mine")
+    _run(_ingest(str(docs / "*.md"), store_key=None, vector_store_id=store.id))
+    (docs / "b.md").unlink()
+    (docs / "c.md").write_text("gamma")
+    result = _run(_ingest(str(docs / "*.md"), store_key=None, vector_store_id=store.id))
+    assert (result["added"], result["removed"]) == (1, 0)
+    assert len(_store_files(emu_hook, store.id)) == 3
+
+
+def test_an_unsupported_file_is_reported_with_its_reason(emu, emu_hook, tmp_path):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    docs = _folder(tmp_path, {"a.md": "alpha", "data.xyz": "who knows", "b.md": "beta", "c.md": "gamma"})
+    result = _run(_ingest(str(docs / "*"), max_failed_fraction=0.5))
+    (failure,) = result["failed"]
+    assert failure["file"] == "data.xyz" and failure["code"] == "unsupported_file" and failure["message"]
+    assert result["added"] == 4 and result["file_counts"]["completed"] == 3
+
+    with pytest.raises(
+        AirflowFailException, match=r"1 of 1 files failed to process.*data.xyz: unsupported_file"
+    ):
+        _run(_ingest(str(docs / "*"), max_failed_fraction=0.0))
+
+
+def test_a_file_that_fails_once_is_attached_again_and_completes(emu, emu_hook, tmp_path):
+    docs = _folder(tmp_path, {"a.md": "alpha", "b.md": "beta"})
+    emu.fail_vector_store_file(filename=None, code="server_error", message="a hiccup")  # the next attachment
+    result = _run(_ingest(str(docs / "*.md")))
+    assert result["failed"] == [] and result["file_counts"]["completed"] == 2
+    assert emu.requests("/v1/vector_stores/*/file_batches", "POST") == 2, "one batch, then one retry"
+
+
+def test_1200_files_go_in_three_file_batches(emu, emu_hook, tmp_path):
+    docs = _folder(tmp_path, {f"doc-{n:04}.txt": f"document {n}" for n in range(1200)})
+    result = _run(_ingest(str(docs / "*.txt"), upload_concurrency=16))
+    assert result["added"] == 1200 and result["file_counts"]["completed"] == 1200
+    assert emu.requests("/v1/vector_stores/*/file_batches", "POST") == 3
+
+
+def test_file_ids_are_attached_as_they_are(emu, emu_hook, tmp_path):
+    import io
+
+    ids = [emu_hook.create_file(io.BytesIO(b"text %d" % n), "assistants", f"f{n}.md").id for n in range(3)]
+    store = emu_hook.create_vector_store(name="ids")
+    result = _run(_ingest(ids, store_key=None, vector_store_id=store.id))
+    assert result["added"] == 3 and _uploads(emu) == 3
+    again = _run(_ingest(ids, store_key=None, vector_store_id=store.id))
+    assert again["unchanged"] == 3 and emu.requests("/v1/vector_stores/*/file_batches", "POST") == 1
+
+
+def test_a_killed_task_cancels_its_file_batch(emu, emu_hook, tmp_path):
+    from tests.support.worker import waiting_in_a_worker
+
+    emu.set_speed(1)
+    docs = _folder(tmp_path, {f"doc-{n}.md": "x" * 50_000 for n in range(30)})
+    op = _ingest(str(docs / "*.md"))
+    worker, outcome, store_id = waiting_in_a_worker(op, key="vector_store_id")
+    deadline = __import__("time").monotonic() + 30
+    while not op._batches and __import__("time").monotonic() < deadline:
+        __import__("time").sleep(0.05)
+    (batch_id,) = op._batches
+    op.on_kill()
+    emu.set_speed(600)
+    worker.join(30)
+
+    assert emu_hook.get_vector_store_file_batch(store_id, batch_id).status in ("cancelling", "cancelled")
+    assert "error" in outcome
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_a_retried_task_reattaches_to_its_file_batch(
+    airflow_db, emu, emu_hook, new_dag, tmp_path, deferrable
+):
+    from airflow_openai.operators.vector_stores import OpenAIVectorStoreIngestOperator
+
+    docs = _folder(tmp_path, {f"doc-{n}.md": f"document {n}" for n in range(20)})
+    emu.fault("/v1/vector_stores/*/file_batches/*", method="GET", status=400, count=1)  # dies while waiting
+    with new_dag() as dag:
+        OpenAIVectorStoreIngestOperator(
+            task_id="ingest",
+            source=str(docs / "*.md"),
+            store_key="retry",
+            retries=1,
+            retry_delay=timedelta(0),
+            poll_interval=0.1,
+            deferrable=deferrable,
+        )
+    dag_run = run_dag(dag)
+
+    assert task_states(dag_run) == {"ingest": "success"}
+    result = xcom_value(dag_run, "ingest")
+    assert result["added"] == 20 and result["file_counts"]["completed"] == 20
+    assert _uploads(emu) == 20, "nothing uploaded twice"
+    assert emu.requests("/v1/vector_stores/*/file_batches", "POST") == 1, "the retry reattached"
+    assert xcom_value(dag_run, "ingest", key="vector_store_id") == result["vector_store_id"]
+
+
+def test_a_source_that_matches_nothing_changes_nothing(emu, emu_hook, tmp_path):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    with pytest.raises(AirflowFailException, match="no file matches"):
+        _run(_ingest(str(tmp_path / "nothing" / "*.md")))
+    assert list(emu_hook.list_vector_stores()) == [] and _uploads(emu) == 0
