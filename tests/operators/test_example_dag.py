@@ -66,3 +66,29 @@ def test_example_fine_tuning_dag(airflow_db, openai_emulator_clean, tmp_path, mo
     assert comparison["fine_tuned_model"] == job["fine_tuned_model"]
     assert comparison["accuracy"]["tuned"] >= 0.75 > comparison["accuracy"]["base"]
     assert len(comparison["rows"]) == 8
+
+
+def test_example_vector_store_dag_twice_then_after_an_edit(airflow_db, openai_emulator_clean, tmp_path):
+    """The first run fills the store; the second uploads nothing and makes no file batch; after
+    an edit, one upload replaces one document."""
+    from airflow_openai.example_dags.example_openai_vector_store import DOCS, dag
+
+    emu = openai_emulator_clean
+    emu.set_speed(600)
+    conf = {"docs_folder": str(tmp_path / "handbook")}
+
+    def uploads():
+        return emu.requests("/v1/files", "POST") + emu.requests("/v1/uploads", "POST")
+
+    first = xcom_value(run_dag(dag, run_conf=conf, logical_date=None), "ingest")
+    assert first["added"] == len(DOCS) and first["failed"] == [] and uploads() == len(DOCS)
+    batches = emu.requests("/v1/vector_stores/*/file_batches", "POST")
+
+    second = xcom_value(run_dag(dag, run_conf=conf, logical_date=None), "ingest")
+    assert second["vector_store_id"] == first["vector_store_id"]
+    assert (second["added"], second["replaced"], second["removed"], second["unchanged"]) == (0, 0, 0, len(DOCS))
+    assert uploads() == len(DOCS) and emu.requests("/v1/vector_stores/*/file_batches", "POST") == batches
+
+    third = xcom_value(run_dag(dag, run_conf={**conf, "edit": True}, logical_date=None), "ingest")
+    assert (third["replaced"], third["unchanged"]) == (1, len(DOCS) - 1) and uploads() == len(DOCS) + 1
+    assert third["file_counts"]["completed"] == len(DOCS)
