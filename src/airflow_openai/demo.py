@@ -3,7 +3,8 @@
 On a real Airflow (a throw-away `AIRFLOW_HOME` with SQLite), against a local OpenAI
 emulator (no key, no network, no bill): 1,000 prompts go through `OpenAIBatchOperator`
 in deferrable mode; then a ticket router is fine-tuned from records in the triggerer and
-compared with its base model on held-out tickets. The runs have no logical date, as ones
+compared with its base model on held-out tickets; then a handbook folder is synced into a
+vector store twice, the second run finding nothing to do. The runs have no logical date, as ones
 triggered from the REST API or `airflow dags trigger` without `-l`; outputs go under
 `[openai] output_root`. It prints what a DAG author would look at afterwards, with the
 dashboard links.
@@ -49,8 +50,12 @@ def main(reviews: int = 1000) -> int:
 
         summarise = cast("OpenAIBatchOperator", batch_dag.get_task("summarise"))
         summarise.deferrable = True
+        from airflow_openai.example_dags.example_openai_vector_store import dag as vector_store_dag
+
         failed = _summary(*_run(batch_dag, run_conf={"reviews": reviews}))
         failed |= _fine_tuning_summary(*_run(fine_tuning_dag))
+        for run in ("first run", "second run, nothing changed"):
+            failed |= _vector_store_summary(run, *_run(vector_store_dag))
         return failed
 
 
@@ -147,6 +152,24 @@ def _fine_tuning_summary(dag_run: DagRun, elapsed: float) -> int:
     print(f"  {'expected':<10} {'fine-tuned':<12} base")
     for row in comparison["rows"]:
         print(f"  {row['expected']:<10} {row['tuned'][:12]:<12} {row['base'][:50]}")
+    return 0 if _succeeded(dag_run) else 1
+
+
+def _vector_store_summary(which: str, dag_run: DagRun, elapsed: float) -> int:
+    from airflow_openai.links import OpenAIVectorStoreLink
+
+    result = _xcom(dag_run, "ingest")
+    print()
+    print(f"DAG run {dag_run.dag_id} ({which}): {dag_run.state} in {elapsed:.1f}s")
+    if not isinstance(result, dict):
+        print("The ingest left no summary: see the log above.")
+        return 1
+    print(
+        f"  store {result['vector_store_id']}: {result['added']} added, {result['replaced']} replaced, "
+        f"{result['removed']} removed, {result['unchanged']} unchanged, {len(result['failed'])} failed; "
+        f"{result['uploaded']} uploaded; {result['usage_bytes']} bytes"
+    )
+    print(f"  dashboard: {_xcom(dag_run, 'ingest', OpenAIVectorStoreLink().xcom_key) or '(no link)'}")
     return 0 if _succeeded(dag_run) else 1
 
 
