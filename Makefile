@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/import_cost.py
 	$(VENV)/bin/python benchmarks/triggerer.py
 	$(VENV)/bin/python benchmarks/batch_results.py
+	$(VENV)/bin/python benchmarks/vector_store_sync.py
 
 bench-upload: $(STAMP)
 	$(VENV)/bin/python benchmarks/upload_throughput.py
