@@ -193,7 +193,7 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
             attach, round = again, 2
         if attach:
             return self._wait(context, store_id, self._attach(context, store_id, attach), round, tally)
-        return self._finish(context, store_id, sources, tally)
+        return self._finish(context, store_id, plan, tally)  # the plan read now is the store's final state
 
     def _plan(self, store_id: str, sources: list[Any]) -> Any:
         """What the store holds compared with the source: see `vector_stores.plan`."""
@@ -392,12 +392,10 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
 
     # -- the end: remove what is gone or replaced, report --------------------------------------------
 
-    def _finish(
-        self, context: Any, store_id: str, sources: list[Any], tally: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _finish(self, context: Any, store_id: str, final: Any, tally: dict[str, Any]) -> dict[str, Any]:
+        """Remove what is gone or replaced (keeping an old version whose new one failed), report."""
         self._save(context, batches=[])
         self._batches = []
-        final = self._plan(store_id, sources)
         failed = [
             {"file": item.source.relative_path, "file_id": item.file_id}
             for item in final.attach
