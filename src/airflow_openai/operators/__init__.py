@@ -8,6 +8,7 @@ from airflow_openai.operators.files import (
     OpenAIUploadFileOperator,
 )
 from airflow_openai.operators.fine_tuning import OpenAIFineTuningJobOperator
+from airflow_openai.operators.vector_stores import OpenAIVectorStoreIngestOperator
 
 __all__ = [
     "OpenAIBaseOperator",
@@ -16,4 +17,5 @@ __all__ = [
     "OpenAIDownloadFileOperator",
     "OpenAIFineTuningJobOperator",
     "OpenAIUploadFileOperator",
+    "OpenAIVectorStoreIngestOperator",
 ]
