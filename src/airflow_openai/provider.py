@@ -31,13 +31,21 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": [
             {
                 "integration-name": "OpenAI Platform",
-                "python-modules": ["airflow_openai.sensors.batch", "airflow_openai.sensors.fine_tuning"],
+                "python-modules": [
+                    "airflow_openai.sensors.batch",
+                    "airflow_openai.sensors.fine_tuning",
+                    "airflow_openai.sensors.vector_stores",
+                ],
             }
         ],
         "triggers": [
             {
                 "integration-name": "OpenAI Platform",
-                "python-modules": ["airflow_openai.triggers.batch", "airflow_openai.triggers.fine_tuning"],
+                "python-modules": [
+                    "airflow_openai.triggers.batch",
+                    "airflow_openai.triggers.fine_tuning",
+                    "airflow_openai.triggers.vector_stores",
+                ],
             }
         ],
         "hooks": [{"integration-name": "OpenAI Platform", "python-modules": ["airflow_openai.hooks.openai"]}],

@@ -1,0 +1,174 @@
+"""`OpenAIVectorStoreFileBatchSensor`: wait for a vector-store file batch someone else created
+(poke, reschedule or deferrable)."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
+
+from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
+from airflow_openai.sensors.outage_memory import OutageMemory
+
+SHOWN_FAILURES = 5
+"""How many failed files a failure names, with the reason the API gave for each."""
+
+
+class OpenAIVectorStoreFileBatchSensor(BaseSensorOperator):
+    """Succeeds when the file batch has completed and returns it as a dict; fails at once when it
+    failed (every file failed) or was cancelled, naming a few failed files and why they failed.
+
+    A batch that completed with some files failed succeeds, unless `max_failed_files` is set
+    and more files than that failed: then the sensor fails, naming the count and a few of the
+    files. (The count is checked once the batch has completed, the same way in every mode.)
+
+    Past `timeout` it fails with `AirflowSensorTimeout` in every mode, deferrable included, so
+    it is not retried and `soft_fail=True` skips the task instead. An API outage does not fail
+    it: a poke that cannot reach the API counts as "not yet", until no poke has reached it for
+    `outage_budget` seconds (in reschedule mode too: the count is kept in the task state store
+    between pokes). The sensor never cancels the batch: it only watches.
+
+    :param vector_store_id: the vector store the batch adds files to (templated).
+    :param batch_id: the file batch to wait for (templated).
+    :param openai_conn_id: the OpenAI connection.
+    :param max_failed_files: fail when more files than this failed in a completed batch
+        (None, the default: any number may fail; 0: none may).
+    :param deferrable: wait in the triggerer instead of a worker slot.
+    :param outage_budget: seconds without a successful poll before the sensor gives up (30 minutes).
+    """
+
+    template_fields: Sequence[str] = ("vector_store_id", "batch_id")
+
+    def __init__(
+        self,
+        *,
+        vector_store_id: str,
+        batch_id: str,
+        openai_conn_id: str = "openai_default",
+        max_failed_files: int | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        outage_budget: float = DEFAULT_OUTAGE_BUDGET,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if max_failed_files is not None and max_failed_files < 0:
+            raise ValueError(f"max_failed_files must be 0 or more (or None), not {max_failed_files}")
+        self.vector_store_id = vector_store_id
+        self.batch_id = batch_id
+        self.openai_conn_id = openai_conn_id
+        self.max_failed_files = max_failed_files
+        self.deferrable = deferrable
+        self.outage_budget = outage_budget
+        self._outage = OutageMemory(outage_budget)
+
+    @cached_property
+    def hook(self) -> Any:
+        from airflow_openai.hooks.openai import OpenAIHook
+
+        return OpenAIHook(self.openai_conn_id)
+
+    @property
+    def _what(self) -> str:
+        return f"file batch {self.batch_id} of vector store {self.vector_store_id}"
+
+    def execute(self, context: Any) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        first = self.poke(context)
+        if first.is_done:
+            return first.xcom_value
+        from airflow_openai.pacing import PollPacing
+        from airflow_openai.triggers.vector_stores import OpenAIVectorStoreFileBatchTrigger
+
+        deadline = time.time() + self.timeout if self.timeout else None
+        pacing = PollPacing(minimum=self.poke_interval, outage_budget=self.outage_budget).to_dict()
+        trigger = OpenAIVectorStoreFileBatchTrigger(
+            self.vector_store_id,
+            [self.batch_id],
+            self.openai_conn_id,
+            deadline=deadline,
+            pacing=pacing,
+            cancel_on_kill=False,
+        )
+        self.defer(trigger=trigger, method_name="execute_complete")
+
+    def poke(self, context: Any) -> PokeReturnValue:
+        from airflow_openai.vector_stores.assessment import assess
+
+        batch = self._outage.read(
+            context,
+            lambda: self.hook.get_vector_store_file_batch(self.vector_store_id, self.batch_id),
+            self._what,
+            self.log,
+        )
+        if batch is None:
+            return PokeReturnValue(is_done=False)
+        assessment = assess(batch)
+        self.log.info(assessment.message)
+        if assessment.outcome == "failed":
+            raise AirflowException(assessment.message + self._failed_files(assessment.status))
+        if assessment.outcome == "succeeded":
+            self._check_failed_count(assessment.failed, assessment.completed, assessment.total)
+        return PokeReturnValue(is_done=assessment.outcome == "succeeded", xcom_value=batch.to_dict())
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        last = event.get("statuses", {}).get(self.batch_id, "not seen yet")
+        if event["status"] == "timeout":
+            raise AirflowSensorTimeout(
+                f"File batch {self.batch_id} of vector store {self.vector_store_id} did not finish within "
+                f"the sensor's timeout of {self.timeout:g} s (its last status: {last})"
+            )
+        if event["status"] != "success":
+            detail = self._failed_files(last) if event["status"] == "failed" else ""
+            raise AirflowException(
+                f"Waiting for {self._what} ended with {event['status']}: {event['message']}{detail}"
+            )
+        batch = waited_out(
+            lambda: self.hook.get_vector_store_file_batch(self.vector_store_id, self.batch_id),
+            f"Reading {self._what}",
+            budget=self.outage_budget,
+        )
+        counts = batch.file_counts
+        self._check_failed_count(counts.failed, counts.completed, counts.total)
+        return batch.to_dict()
+
+    def _check_failed_count(self, failed: int, completed: int, total: int) -> None:
+        if self.max_failed_files is None or failed <= self.max_failed_files:
+            return
+        raise AirflowException(
+            f"{failed} files of {self._what} failed, more than max_failed_files={self.max_failed_files} "
+            f"allows ({completed} of {total} completed)" + self._failed_files("completed")
+        )
+
+    def _failed_files(self, status: str) -> str:
+        """``: file-1: unsupported_file: ...; file-2: ...`` for the first failed files, read best
+        effort (a failure reported without them is still a failure); empty for a cancelled batch,
+        whose files were cancelled rather than failed."""
+        if status == "cancelled":
+            return ""
+        from airflow_openai.client.errors import OpenAIError
+
+        try:
+            files = list(
+                itertools.islice(
+                    self.hook.list_vector_store_file_batch_files(
+                        self.vector_store_id, self.batch_id, filter="failed", limit=SHOWN_FAILURES
+                    ),
+                    SHOWN_FAILURES,
+                )
+            )
+        except OpenAIError as exc:
+            self.log.warning("Could not list the failed files of %s: %s", self._what, exc)
+            return ""
+        shown = [
+            f"{item.id}: {item.last_error.code}: {item.last_error.message}"
+            if item.last_error is not None
+            else f"{item.id}: no reason given"
+            for item in files
+        ]
+        return f"; failed files: {'; '.join(shown)}" if shown else ""
