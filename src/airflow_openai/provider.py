@@ -25,6 +25,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_openai.operators.batch",
                     "airflow_openai.operators.files",
                     "airflow_openai.operators.fine_tuning",
+                    "airflow_openai.operators.vector_stores",
                 ],
             }
         ],
@@ -59,6 +60,7 @@ def get_provider_info() -> dict[str, Any]:
         "extra-links": [
             "airflow_openai.links.OpenAIBatchLink",
             "airflow_openai.links.OpenAIFineTuningJobLink",
+            "airflow_openai.links.OpenAIVectorStoreLink",
         ],
         "config": {
             "openai": {
