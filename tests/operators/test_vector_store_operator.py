@@ -204,3 +204,44 @@ def test_a_source_that_matches_nothing_changes_nothing(emu, emu_hook, tmp_path):
     with pytest.raises(AirflowFailException, match="no file matches"):
         _run(_ingest(str(tmp_path / "nothing" / "*.md")))
     assert list(emu_hook.list_vector_stores()) == [] and _uploads(emu) == 0
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_a_batch_whose_every_file_failed_does_not_stop_the_others(emu, emu_hook, tmp_path, deferrable):
+    """600 files make two batches; every file of the second fails once. Its batch ends `failed`
+    while the first is still going: the sync waits for the first, attaches the failed ones once
+    more, and they complete."""
+    import hashlib
+
+    from airflow.sdk.exceptions import TaskDeferred
+
+    from airflow_openai.vector_stores.naming import ingested_name
+
+    texts = {f"doc-{n:04}.txt": f"document {n}" for n in range(600)}
+    docs = _folder(tmp_path, texts)
+    for name in sorted(texts)[500:]:
+        emu.fail_vector_store_file(
+            filename=ingested_name(name, hashlib.sha256(texts[name].encode()).hexdigest())
+        )
+    op = _ingest(str(docs / "*.txt"), upload_concurrency=16, deferrable=deferrable)
+    store = Store()
+    context = {"ti": TaskInstanceStandIn("ingest"), "task_state_store": store}
+    if not deferrable:
+        result = op.execute(context)
+    else:
+        import asyncio
+
+        async def first(trigger):
+            async for event in trigger.run():
+                return event.payload
+
+        call, kwargs = op.execute, {}
+        while True:
+            try:
+                result = call(context, **kwargs)
+                break
+            except TaskDeferred as deferred:
+                kwargs = {"event": asyncio.run(first(deferred.trigger)), **(deferred.kwargs or {})}
+                call = getattr(op, deferred.method_name)
+    assert result["failed"] == [] and result["added"] == 600
+    assert result["file_counts"]["completed"] == 600

@@ -138,8 +138,13 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
         tally = tally or dict(state.get("tally") or {})
         self._store_id = str(event["vector_store_id"])
         self._batches = list(event["batch_ids"])
-        self._finish_wait(event["status"], event["message"], event.get("statuses") or {})
-        return self._round(context, round=round, tally=dict(tally or {}), waited=True)
+        tally = dict(tally or {})
+        seen = event.get("statuses") or {}
+        statuses = {batch_id: seen.get(batch_id, "") for batch_id in self._batches}  # unseen: still going
+        unfinished = self._finish_wait(event["status"], event["message"], statuses)
+        if unfinished:  # a batch whose every file failed ended the wait early: wait for the others
+            return self._wait(context, self._store_id, unfinished, round, tally)
+        return self._round(context, round=round, tally=tally, waited=True)
 
     def on_kill(self) -> None:
         """Cancel this attempt's file batches only if the task is really being stopped."""
@@ -352,34 +357,44 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
             )
         from airflow_openai.hooks.vector_store_wait import FileBatchTimeout
 
-        try:
-            final = self.hook.wait_for_vector_store_file_batches(
-                store_id,
-                batch_ids,
-                started_at=started_at,
-                deadline=deadline,
-                pacing=pacing,
-                on_progress=lambda a: self.log.info(a.message),
+        pending = list(batch_ids)
+        while pending:  # the wait returns early on a batch whose every file failed: go on with the others
+            try:
+                final = self.hook.wait_for_vector_store_file_batches(
+                    store_id,
+                    pending,
+                    started_at=started_at,
+                    deadline=deadline,
+                    pacing=pacing,
+                    on_progress=lambda a: self.log.info(a.message),
+                )
+            except FileBatchTimeout:
+                self._finish_wait("timeout", "the file batches did not finish before the timeout", {})
+            except OutageExceeded as exc:
+                raise AirflowException(
+                    f"{exc}; the file batches keep processing, and a retry reattaches to them"
+                ) from None
+            failed = [a for a in final.values() if a.outcome == "failed"]
+            statuses = {batch_id: final[batch_id].status if batch_id in final else "" for batch_id in pending}
+            pending = self._finish_wait(
+                "failed" if failed else "success", "; ".join(a.message for a in failed), statuses
             )
-        except FileBatchTimeout:
-            self._finish_wait("timeout", "the file batches did not finish before the timeout", {})
-        except OutageExceeded as exc:
-            raise AirflowException(
-                f"{exc}; the file batches keep processing, and a retry reattaches to them"
-            ) from None
-        failed = [a for a in final.values() if a.outcome == "failed"]
-        statuses = {batch_id: a.status for batch_id, a in final.items()}
-        self._finish_wait("failed" if failed else "success", "; ".join(a.message for a in failed), statuses)
         return self._round(context, round=round, tally=tally, waited=True)
 
-    def _finish_wait(self, status: str, message: str, statuses: Mapping[str, str] | None = None) -> None:
-        """The file batches are done with: go on, or end the task on a timeout or a cancellation.
+    def _finish_wait(self, status: str, message: str, statuses: Mapping[str, str] | None = None) -> list[str]:
+        """What to do once a wait ends: go on (returns the batches still to wait for, if any), or
+        end the task on a timeout, a cancellation or an error.
 
         A batch whose every file failed ends `failed`: that is per-file news, which the report
-        gives file by file (after one more try), not a reason to stop here.
+        gives file by file (after one more try), not a reason to stop.
         """
-        if status == "failed" and statuses and all(s in ("completed", "failed") for s in statuses.values()):
-            return
+        statuses = dict(statuses or {})
+        if (
+            status == "failed"
+            and statuses
+            and not any(s in ("cancelled", "cancelling") for s in statuses.values())
+        ):
+            return [batch_id for batch_id, s in statuses.items() if s not in ("completed", "failed")]
         if status == "timeout":
             self._cancel(self._batches)
             raise AirflowFailException(
@@ -389,6 +404,7 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
             raise AirflowException(
                 f"Waiting for file batches {', '.join(self._batches)} ended with {status}: {message}"
             )
+        return []
 
     # -- the end: remove what is gone or replaced, report --------------------------------------------
 
