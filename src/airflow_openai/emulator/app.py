@@ -17,7 +17,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from airflow_openai.emulator import control, dashboard, fine_tuning_dashboard, vector_store_dashboard
+from airflow_openai.emulator import (
+    control,
+    dashboard,
+    fine_tuning_dashboard,
+    organization_control,
+    vector_store_dashboard,
+)
 from airflow_openai.emulator.errors import EmulatorError, unauthorized
 from airflow_openai.emulator.faults import Fault
 from airflow_openai.emulator.link import paced
@@ -29,11 +35,15 @@ from airflow_openai.emulator.lost_answers import (
     send_error,
 )
 from airflow_openai.emulator.resources import (
+    audit_logs,
     batches,
     files,
     fine_tuning,
     inference,
     models,
+    organization_people,
+    organization_projects,
+    project_members,
     uploads,
     vector_store_file_batches,
     vector_store_files,
@@ -66,9 +76,14 @@ def create_app(state: EmulatorState) -> Any:
         vector_stores.router,
         vector_store_files.router,
         vector_store_file_batches.router,
+        organization_people.router,
+        organization_projects.router,
+        project_members.router,
+        audit_logs.router,
     ):
         api.include_router(router, prefix="/v1")
     api.include_router(control.router)
+    api.include_router(organization_control.router)
     api.include_router(dashboard.router)
     api.include_router(fine_tuning_dashboard.router)
     api.include_router(vector_store_dashboard.router)

@@ -200,6 +200,44 @@ class Emulator:
         """Carry each request body no faster than this (one connection over a long link); None lifts the cap."""
         self._post("/link", {"megabytes_per_second": megabytes_per_second})
 
+    # -- organization (see `organization_control`) ----------------------------------------------------
+
+    def accept_invite(self, invite_id: str) -> dict[str, Any]:
+        """The invitee accepts invite `invite_id`: returns ``{"invite", "user"}`` with the new organization
+        user, and logs `invite.accepted` and `user.added` in their session."""
+        return self._post(f"/organization/invites/{invite_id}/accept")
+
+    def audit_event(
+        self,
+        type: str,
+        *,
+        email: str | None = None,
+        project_id: str | None = None,
+        payload: dict[str, Any] | None = None,
+        effective_at: int | None = None,
+    ) -> dict[str, Any]:
+        """Write an audit log entry of `type` as if it had happened (at `effective_at`, now by default): by
+        the user with `email` in a session, or else by the admin key (logins and logouts: the owner's
+        session), scoped to `project_id` if given, with `payload` under the type's key. Returns the entry."""
+        body = {"type": type, "email": email, "project_id": project_id, "payload": payload}
+        return self._post("/organization/audit_logs", {**body, "effective_at": effective_at})
+
+    def login(
+        self, email: str | None = None, *, succeeded: bool = True, effective_at: int | None = None
+    ) -> dict[str, Any]:
+        """Log `login.succeeded` (or `login.failed`) for the user with `email` (the owner by default)."""
+        kind = "login.succeeded" if succeeded else "login.failed"
+        return self.audit_event(kind, email=email, effective_at=effective_at)
+
+    def seed_organization_activity(
+        self, hours: int = 24, events_per_hour: int = 10, *, seed: int | None = 0
+    ) -> dict[str, Any]:
+        """Fill the audit log's past: `events_per_hour` entries in each of the last `hours` hours (logins,
+        logouts, API key and settings changes by the organization's users), repeatable for a `seed`.
+        Returns ``{"written", "since", "until"}``."""
+        body = {"hours": hours, "events_per_hour": events_per_hour, "seed": seed}
+        return self._post("/organization/activity", body)
+
 
 def _free_port(host: str) -> int:
     with socket.socket() as sock:

@@ -64,6 +64,20 @@ class Store:
                 )
         return obj
 
+    def put_new(self, kind: str, objs: list[Obj]) -> None:
+        """Insert objects not stored yet, in order, in one transaction: thousands at once (a seeded audit
+        log) without a sequence lookup and a commit each."""
+        with self._lock:
+            seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM objects").fetchone()[0]
+            rows = [(kind, obj["id"], seq + n, json.dumps(obj)) for n, obj in enumerate(objs, start=1)]
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany("INSERT INTO objects (kind, id, seq, data) VALUES (?, ?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     def get(self, kind: str, object_id: str) -> Obj | None:
         with self._lock:
             row = self._db.execute(
