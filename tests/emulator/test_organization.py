@@ -4,6 +4,7 @@ audit log entry each change writes."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 
 import httpx
@@ -569,3 +570,71 @@ def test_service_accounts_and_keys_page(admin):
     keys = ok(admin.get(f"{base}/api_keys", params={"limit": 3}))
     assert [k["id"] for k in keys["data"]] == [DEFAULT_KEY_ID] + [a["api_key"]["id"] for a in made[:2]]
     assert keys["has_more"] is True
+
+
+# -- the provider's own hook ----------------------------------------------------------------------------
+
+
+def test_the_hook_manages_the_emulated_organization(hook, emu):
+    emu.set_speed(0)
+    project = hook.create_project("Ops")
+    emu.advance(60)
+    assert hook.update_project(project.id, "Ops v2").name == "Ops v2"
+    account = hook.create_project_service_account(project.id, "bot")
+    assert account.api_key.value.startswith("sk-")
+    (key,) = hook.list_project_api_keys(project.id)
+    assert key.owner.service_account is not None and key.owner.service_account.id == account.id
+    assert hook.archive_project(project.id).status == "archived"
+    assert hook.archive_project(project.id).status == "archived"  # a retried archive still succeeds
+    assert [p.name for p in hook.list_projects(include_archived=True)] == ["Default project", "Ops v2"]
+    invite = hook.create_invite("ana@example.com", "reader")
+    user_id = emu.accept_invite(invite.id)["user"]["id"]
+    assert hook.get_user(user_id).email == "ana@example.com"
+    entries = list(hook.list_audit_logs(event_types=["project.created", "project.updated"]))
+    assert [(e.type, e.details) for e in entries] == [
+        ("project.updated", {"id": project.id, "changes_requested": {"title": "Ops v2"}}),
+        ("project.created", {"id": project.id, "data": {"name": "Ops", "title": "Ops"}}),
+    ]
+    since = entries[0].effective_at
+    assert {e.type for e in hook.list_audit_logs(effective_at={"gte": since})} == {
+        "project.updated",
+        "service_account.created",
+        "project.archived",
+        "invite.sent",
+        "invite.accepted",
+        "user.added",
+    }
+
+
+# -- generated bodies -----------------------------------------------------------------------------------
+
+VALUES = [None, True, 0, -1, 1.5, "", "x", "owner", "member", "reader", "a@b.co", [], ["a"], {}, {"a": 1}]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_generated_bodies_never_get_a_5xx(admin, emu, seed):
+    rng = random.Random(seed)
+    project = new_project(admin)
+    base = f"/organization/projects/{project['id']}"
+    routes = {
+        "/organization/invites": ["email", "role", "projects"],
+        f"/organization/users/{OWNER_ID}": ["role"],
+        "/organization/projects": ["name", "app_use_case", "business_website"],
+        base: ["name", "app_use_case"],
+        f"{base}/users": ["user_id", "role"],
+        f"{base}/service_accounts": ["name"],
+        f"{base}/users/{OWNER_ID}": ["role"],
+    }
+    control = {
+        "/audit_logs": ["type", "email", "project_id", "payload", "effective_at"],
+        "/activity": ["hours", "events_per_hour", "seed"],
+    }
+    with httpx.Client(base_url=f"{emu.url}/_emulator/organization") as plane:
+        for _ in range(120):
+            route = rng.choice([*routes, *control])
+            fields = routes.get(route) or control[route]
+            body = {name: rng.choice(VALUES) for name in fields if rng.random() < 0.8}
+            answer = admin.post(route, json=body) if route in routes else plane.post(route, json=body)
+            assert answer.status_code < 500, (route, body, answer.text)
+            if answer.status_code >= 400:
+                assert set(answer.json()["error"]) == {"message", "type", "param", "code"}

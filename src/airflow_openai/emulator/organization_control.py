@@ -35,6 +35,7 @@ from airflow_openai.emulator.web import emulator
 
 router = APIRouter(prefix="/_emulator/organization")
 
+
 @router.post("/invites/{invite_id}/accept")
 async def accept_invite(invite_id: str, state: EmulatorState = Depends(emulator)) -> Any:
     invite, user = await run_in_threadpool(people.accept_invite, state, invite_id)
