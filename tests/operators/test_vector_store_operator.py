@@ -62,7 +62,7 @@ def test_a_folder_becomes_a_store_and_an_unchanged_second_run_does_nothing(emu, 
     assert (first["added"], first["replaced"], first["removed"], first["unchanged"]) == (3, 0, 0, 0)
     assert first["failed"] == [] and first["uploaded"] == 3 and first["usage_bytes"] > 0
     assert first["file_counts"]["completed"] == 3
-    names = sorted(name.split("~", 1)[1] for name in _store_files(emu_hook, store_id))
+    names = sorted(name.rsplit("~", 1)[1] for name in _store_files(emu_hook, store_id))
     assert names == ["a.md", "b.md", "guides%2Fc.txt"]
     (store,) = list(emu_hook.list_vector_stores())
     assert store.metadata["airflow_store_key"] == "handbook" and store.name == "handbook"
@@ -89,7 +89,7 @@ def test_one_changed_one_removed_one_added(emu, emu_hook, tmp_path):
     assert (result["added"], result["replaced"], result["removed"], result["unchanged"]) == (1, 1, 1, 1)
     assert _uploads(emu) - uploads == 2, "the new version of a.md and d.md, nothing else"
     held = _store_files(emu_hook, store_id)
-    assert sorted(name.split("~", 1)[1] for name in held) == ["a.md", "c.md", "d.md"]
+    assert sorted(name.rsplit("~", 1)[1] for name in held) == ["a.md", "c.md", "d.md"]
     assert set(held.values()) == {"completed"}
     remaining = {f.id for f in emu_hook.list_files()}
     replaced_a = next(file_id for name, file_id in old_files.items() if name.endswith("~a.md"))
@@ -119,10 +119,25 @@ def test_an_unsupported_file_is_reported_with_its_reason(emu, emu_hook, tmp_path
     assert failure["file"] == "data.xyz" and failure["code"] == "unsupported_file" and failure["message"]
     assert result["added"] == 4 and result["file_counts"]["completed"] == 3
 
+    batches = emu.requests("/v1/vector_stores/*/file_batches", "POST")
+    again = _run(_ingest(str(docs / "*"), max_failed_fraction=0.0))  # failed for good: not tried again
+    assert [f["file"] for f in again["failed"]] == ["data.xyz"] and again["unchanged"] == 3
+    assert emu.requests("/v1/vector_stores/*/file_batches", "POST") == batches
+
     with pytest.raises(
-        AirflowFailException, match=r"1 of 1 files failed to process.*data.xyz: unsupported_file"
+        AirflowFailException, match=r"1 of 4 files failed to process.*data.xyz: unsupported_file"
     ):
-        _run(_ingest(str(docs / "*"), max_failed_fraction=0.0))
+        _run(_ingest(str(docs / "*"), store_key="another", max_failed_fraction=0.0))
+
+
+def test_an_empty_file_is_reported_not_a_reason_to_stop(emu, emu_hook, tmp_path):
+    docs = _folder(tmp_path, {"a.md": "alpha", "empty.md": "", "b.md": "beta"})
+    result = _run(_ingest(str(docs / "*.md"), max_failed_fraction=0.5))
+    (failure,) = result["failed"]
+    assert (failure["file"], failure["code"]) == ("empty.md", "invalid_file") and "empty" in failure[
+        "message"
+    ]
+    assert result["file_counts"]["completed"] == 2 and _uploads(emu) == 2
 
 
 def test_a_file_that_fails_once_is_attached_again_and_completes(emu, emu_hook, tmp_path):
@@ -215,15 +230,22 @@ def test_a_batch_whose_every_file_failed_does_not_stop_the_others(emu, emu_hook,
 
     from airflow.sdk.exceptions import TaskDeferred
 
-    from airflow_openai.vector_stores.naming import ingested_name
+    from airflow_openai.vector_stores.naming import ingested_name, store_tag
 
     texts = {f"doc-{n:04}.txt": f"document {n}" for n in range(600)}
     docs = _folder(tmp_path, texts)
+    store_id = emu_hook.create_vector_store(name="two batches").id
     for name in sorted(texts)[500:]:
-        emu.fail_vector_store_file(
-            filename=ingested_name(name, hashlib.sha256(texts[name].encode()).hexdigest())
-        )
-    op = _ingest(str(docs / "*.txt"), upload_concurrency=16, deferrable=deferrable)
+        digest = hashlib.sha256(texts[name].encode()).hexdigest()
+        emu.fail_vector_store_file(filename=ingested_name(name, digest, store_tag(store_id)))
+    op = _ingest(
+        str(docs / "*.txt"),
+        store_key=None,
+        vector_store_id=store_id,
+        mode="sync",
+        upload_concurrency=16,
+        deferrable=deferrable,
+    )
     store = Store()
     context = {"ti": TaskInstanceStandIn("ingest"), "task_state_store": store}
     if not deferrable:
@@ -245,3 +267,83 @@ def test_a_batch_whose_every_file_failed_does_not_stop_the_others(emu, emu_hook,
                 call = getattr(op, deferred.method_name)
     assert result["failed"] == [] and result["added"] == 600
     assert result["file_counts"]["completed"] == 600
+
+
+def test_a_file_changed_during_the_wait_is_synced_and_no_document_goes_missing(emu, emu_hook, tmp_path):
+    """The source changes while the task is deferred: after the wait the new content is uploaded
+    and attached, and the old version is removed only once the new one is indexed."""
+    import asyncio
+
+    from airflow.sdk.exceptions import TaskDeferred
+
+    docs = _folder(tmp_path, {"a.md": "alpha", "b.md": "beta"})
+    first = _run(_ingest(str(docs / "*.md")))
+    (docs / "a.md").write_text("alpha, second edition")
+    op = _ingest(str(docs / "*.md"), deferrable=True)
+    context = {"ti": TaskInstanceStandIn("ingest"), "task_state_store": Store()}
+    (docs / "b.md").write_text("beta, second edition")
+    with pytest.raises(TaskDeferred) as deferred:
+        op.execute(context)
+    (docs / "a.md").write_text("alpha, third edition")  # changed again while the batch processes
+
+    async def first_event(trigger):
+        async for event in trigger.run():
+            return event.payload
+
+    call, kwargs, result = (
+        op.execute_complete,
+        {"event": asyncio.run(first_event(deferred.value.trigger))},
+        None,
+    )
+    while result is None:
+        try:
+            result = call(context, **kwargs)
+        except TaskDeferred as again:
+            kwargs = {"event": asyncio.run(first_event(again.trigger))}
+    held = _store_files(emu_hook, first["vector_store_id"])
+    assert sorted(name.rsplit("~", 1)[1] for name in held) == ["a.md", "b.md"]
+    assert set(held.values()) == {"completed"} and result["failed"] == []
+    import hashlib
+
+    for name, text in (("a.md", "alpha, third edition"), ("b.md", "beta, second edition")):
+        prefix = hashlib.sha256(text.encode()).hexdigest()[:16]
+        assert any(n.startswith(prefix) and n.endswith(name) for n in held), name
+
+
+def test_after_its_batch_was_cancelled_the_next_try_plans_afresh(emu, emu_hook, tmp_path):
+    from airflow.sdk.exceptions import AirflowException
+
+    from tests.support.worker import waiting_in_a_worker
+
+    emu.set_speed(1)
+    docs = _folder(tmp_path, {f"doc-{n}.md": "x" * 50_000 for n in range(20)})
+    store = Store()
+    op = _ingest(str(docs / "*.md"))
+    worker, outcome, store_id = waiting_in_a_worker(
+        op, key="vector_store_id", context={"task_state_store": store}
+    )
+    deadline = __import__("time").monotonic() + 30
+    while not op._batches and __import__("time").monotonic() < deadline:
+        __import__("time").sleep(0.05)
+    emu_hook.cancel_vector_store_file_batch(store_id, op._batches[0])  # from the dashboard, say
+    emu.set_speed(600)
+    worker.join(30)
+    assert isinstance(outcome.get("error"), AirflowException) and "cancel" in str(outcome["error"])
+
+    retry = _run(_ingest(str(docs / "*.md")), store)
+    assert retry["failed"] == [] and retry["file_counts"]["completed"] == 20
+    assert _uploads(emu) == 20, "nothing uploaded twice"
+
+
+def test_two_stores_fed_from_one_folder_never_share_or_delete_each_others_files(emu, emu_hook, tmp_path):
+    docs = _folder(tmp_path, {"README.md": "same words", "b.md": "beta"})
+    a = _run(_ingest(str(docs / "*.md"), store_key="a"))
+    b = _run(_ingest(str(docs / "*.md"), store_key="b"))
+    assert b["uploaded"] == 2, "store b uploads its own copies"
+    (docs / "README.md").write_text("new words")
+    _run(_ingest(str(docs / "*.md"), store_key="a"))  # replaces a's README, deletes a's old copy
+
+    existing = {f.id for f in emu_hook.list_files()}
+    b_files = [f.id for f in emu_hook.list_vector_store_files(b["vector_store_id"])]
+    assert len(b_files) == 2 and all(file_id in existing for file_id in b_files)
+    assert a["vector_store_id"] != b["vector_store_id"]

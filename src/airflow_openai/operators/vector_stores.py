@@ -19,6 +19,8 @@ STATE_KEY = "openai_vector_store"
 STORE_KEY_METADATA = "airflow_store_key"
 BATCH_LIMIT = 500
 """The API's limit on the files of one file batch."""
+MAX_ROUNDS = 3
+"""Attach, then attach once more what failed, then what is still missing: the most a run waits."""
 
 
 class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
@@ -118,6 +120,8 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
         self._identity: Any = None
         self._store_id: str | None = None
         self._batches: list[str] = []
+        self._attached: list[str] = []
+        self._context: Any = None
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -170,45 +174,77 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
     # -- one round: plan, upload, attach, wait; then tidy up ---------------------------------------------
 
     def _round(self, context: Any, round: int, tally: dict[str, Any], waited: bool = False) -> Any:
-        """Plan against the store as it is now. Before any wait: upload and attach what the plan
-        asks (or reattach to the file batches an earlier attempt made). After the first wait:
-        attach once more what failed to process. After that: tidy up and report."""
+        """Plan against the store as it is now, and act on it.
+
+        Before any wait: upload and attach what the plan asks (or reattach to the file batches an
+        earlier attempt made, if they are still good). After a wait: attach what is still missing
+        (files a dead attempt never attached, or changed meanwhile) and, once, what failed to
+        process; at most `MAX_ROUNDS` rounds. When nothing is left to attach: tidy up and report.
+        """
         from airflow_openai.batch.identity import TaskIdentity
 
         self._identity = TaskIdentity.from_context(context)
+        self._context = context
         state = self._state(context)
         sources = [] if _is_file_ids(self.source) else self._scan()  # a bad source changes nothing
         store_id = self._store(context, state)
         plan = self._plan(store_id, sources)
-        attach: list[str] = []
+        items: list[Any] = []
         if not waited:
-            recorded = [b for b in state.get("batches") or [] if b]
+            recorded = self._recorded_batches(store_id, state)
             if recorded:
                 self.log.info("Reattaching to file batches %s of an earlier attempt", ", ".join(recorded))
+                round = int(state.get("round") or round)
                 return self._wait(context, store_id, recorded, round, dict(state.get("tally") or tally))
             tally = self._counts(plan)
-            attach = self._uploaded(context, plan, state, tally)
-            self._save(context, tally=tally)
-        elif round == 1:
-            again = [item.file_id for item in plan.attach if item.change == "retried" and item.file_id]
+            items = list(plan.attach)
+            self._save(context, attached=[])
+        elif round < MAX_ROUNDS:
+            items = [item for item in plan.attach if item.change in ("added", "replaced", "unchanged")]
+            again = [item for item in plan.attach if item.change == "retried"] if round == 1 else []
             if again:
                 self.log.info("Attaching once more %d files that failed to process", len(again))
-            for file_id in again:  # a failed attachment is attached again only once detached
-                self._call(lambda f=file_id: self.hook.delete_vector_store_file(store_id, f), "Detaching")
-            attach, round = again, 2
+            for item in again:  # a failed attachment is attached again only once detached
+                self._call(
+                    lambda f=item.file_id: self.hook.delete_vector_store_file(store_id, f), "Detaching"
+                )
+            items += again
+            round += 1
+        attach = self._uploaded(context, store_id, items, state, tally)
+        self._save(context, tally=tally)
         if attach:
             return self._wait(context, store_id, self._attach(context, store_id, attach), round, tally)
         return self._finish(context, store_id, plan, tally)  # the plan read now is the store's final state
 
+    def _recorded_batches(self, store_id: str, state: dict[str, Any]) -> list[str]:
+        """The earlier attempt's file batches, if they can still be waited for; a cancelled one
+        (a kill, a timeout, someone else) is dropped, and the plan attaches its files afresh."""
+        recorded = [b for b in state.get("batches") or [] if b]
+        if not recorded or state.get("store") != store_id:
+            return []
+        statuses = [
+            self._call(
+                lambda b=b: self.hook.get_vector_store_file_batch(store_id, b), "Reading a file batch"
+            ).status
+            for b in recorded
+        ]
+        if any(status in ("cancelled", "cancelling") for status in statuses):
+            self.log.info(
+                "The earlier attempt's file batches %s were cancelled; planning afresh", ", ".join(recorded)
+            )
+            return []
+        return recorded
+
     def _plan(self, store_id: str, sources: list[Any]) -> Any:
         """What the store holds compared with the source: see `vector_stores.plan`."""
         from airflow_openai.vector_stores.inventory import read_inventory
+        from airflow_openai.vector_stores.naming import store_tag
         from airflow_openai.vector_stores.plan import plan, plan_file_ids
 
         attached, loose = self._call(lambda: read_inventory(self.hook, store_id), "Reading the store")
         if _is_file_ids(self.source):
             return plan_file_ids(self.source, attached)
-        return plan(sources, attached, loose, mode=self.mode)  # type: ignore[arg-type]
+        return plan(sources, attached, loose, store_tag(store_id), mode=self.mode)  # type: ignore[arg-type]
 
     def _scan(self) -> list[Any]:
         from airflow_openai.vector_stores.source import scan
@@ -275,39 +311,80 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
 
     # -- uploads and attachments ---------------------------------------------------------------------
 
-    def _uploaded(self, context: Any, plan: Any, state: dict[str, Any], tally: dict[str, Any]) -> list[str]:
-        """The ids of every file to attach, uploading those not uploaded yet (recorded as each lands)."""
+    def _uploaded(
+        self, context: Any, store_id: str, items: list[Any], state: dict[str, Any], tally: dict[str, Any]
+    ) -> list[str]:
+        """The ids of `items` to attach, uploading those not uploaded yet, side by side.
+
+        A file the Files API would refuse (empty) or does refuse (a 4xx for that file) is a
+        failure of that file, reported with its reason, not of the sync. Uploads are recorded
+        in the task state store as they land (every 100, and at the end), so a retry skips them.
+        """
+        from airflow_openai.client.errors import APIStatusError
+        from airflow_openai.vector_stores.naming import store_tag
+
+        tag = store_tag(store_id)
         done: dict[str, str] = dict(state.get("uploads") or {})
-        todo = [item for item in plan.attach if item.file_id is None and item.source.upload_name not in done]
-        tally["uploaded"] = len(todo)
+        refused: list[dict[str, Any]] = list(tally.get("refused") or [])
+        already = {entry["file"] for entry in refused}  # refused in an earlier round: not tried again
+        items = [item for item in items if item.file_id or item.source.relative_path not in already]
+        empty = [item for item in items if item.file_id is None and item.source.size == 0]
+        refused += [
+            _refusal(item, "invalid_file", "the file is empty; the Files API refuses empty files")
+            for item in empty
+        ]
+        todo = [
+            item
+            for item in items
+            if item.file_id is None and item.source.size > 0 and item.source.upload_name(tag) not in done
+        ]
         if todo:
             self.log.info("Uploading %d files, %d at a time", len(todo), self.upload_concurrency)
         failures: dict[str, BaseException] = {}
+        landed = 0
         with ThreadPoolExecutor(max_workers=max(1, self.upload_concurrency)) as pool:
             running = {
                 pool.submit(
                     self.hook.upload_file,
                     item.source.location,
                     "assistants",
-                    filename=item.source.upload_name,
+                    filename=item.source.upload_name(tag),
                 ): item
                 for item in todo
             }
-            for future in as_completed(running):
-                item = running[future]
-                error = future.exception()
-                if error is not None:
-                    failures[item.source.relative_path] = error
-                    continue
-                done[item.source.upload_name] = future.result().id
-                self._save(context, uploads=dict(done))  # a retry does not upload it again
+            try:
+                for count, future in enumerate(as_completed(running), start=1):
+                    item = running[future]
+                    error = future.exception()
+                    if (
+                        isinstance(error, APIStatusError)
+                        and 400 <= error.status_code < 500
+                        and error.status_code not in (401, 403, 408, 429)
+                    ):
+                        refused.append(_refusal(item, error.code or "upload_refused", str(error)))
+                    elif error is not None:
+                        failures[item.source.relative_path] = error
+                    else:
+                        done[item.source.upload_name(tag)] = future.result().id
+                        landed += 1
+                    if count % 100 == 0:
+                        self._save(context, uploads=dict(done))
+            finally:
+                self._save(context, uploads=dict(done))
+        tally["uploaded"] = tally.get("uploaded", 0) + landed
+        tally["refused"] = refused
         if failures:
             details = "; ".join(f"{path}: {exc}" for path, exc in sorted(failures.items())[:10])
             raise AirflowException(
-                f"{len(failures)} of {len(todo)} uploads failed ({details}); the {len(todo) - len(failures)} "
-                "uploaded are kept, and a retry uploads only the rest"
+                f"{len(failures)} of {len(todo)} uploads failed ({details}); the others are kept, and a "
+                "retry uploads only the rest"
             )
-        return [item.file_id or done[item.source.upload_name] for item in plan.attach]
+        skipped = {entry["file"] for entry in refused}
+        return [
+            item.file_id or done[item.source.upload_name(tag)]
+            for item in items
+            if item.file_id or item.source.relative_path not in skipped
+        ]
 
     def _attach(self, context: Any, store_id: str, file_ids: list[str]) -> list[str]:
         """File batches of at most 500 files, recorded as each is created."""
@@ -322,7 +399,9 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
             )
             batch_ids.append(batch.id)
             self._batches = list(batch_ids)
-            self._save(context, batches=list(batch_ids))
+            self._attached += chunk
+            attached = [*(self._state(context).get("attached") or []), *chunk]
+            self._save(context, batches=list(batch_ids), attached=attached)
             self.log.info("File batch %s attaches %d files", batch.id, len(chunk))
         return batch_ids
 
@@ -397,6 +476,7 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
             return [batch_id for batch_id, s in statuses.items() if s not in ("completed", "failed")]
         if status == "timeout":
             self._cancel(self._batches)
+            self._forget_batches()
             raise AirflowFailException(
                 f"File batches {', '.join(self._batches)} did not finish within {self.timeout}s; they were cancelled"
             )
@@ -409,28 +489,29 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
     # -- the end: remove what is gone or replaced, report --------------------------------------------
 
     def _finish(self, context: Any, store_id: str, final: Any, tally: dict[str, Any]) -> dict[str, Any]:
-        """Remove what is gone or replaced (keeping an old version whose new one failed), report."""
-        self._save(context, batches=[])
+        """Remove what is gone, and old versions whose new version has completed (an old version
+        whose new one failed stays); report every failure with its reason."""
+        attached_now = set(self._state(context).get("attached") or []) | set(self._attached)
+        self._save(context, batches=[], attached=[])
         self._batches = []
+        indexed = set(final.unchanged)
+        removals = {path: ids for path, ids in final.replaced_versions.items() if path in indexed}
+        removals |= dict(final.removed)
+        for path, file_ids in removals.items():
+            for file_id in file_ids:
+                self._call(lambda f=file_id: self._remove(store_id, f), f"Removing {path}")
         failed = [
             {"file": item.source.relative_path, "file_id": item.file_id}
             for item in final.attach
             if item.change == "retried"
-        ]
-        keep_old = {item["file"] for item in failed}  # a new version that failed keeps the old one
-        removals = {
-            path: ids for path, ids in final.replaced_versions.items() if path not in keep_old
-        } | dict(final.removed)
-        for path, file_ids in removals.items():
-            for file_id in file_ids:
-                self._call(lambda f=file_id: self._remove(store_id, f), f"Removing {path}")
-        reasons = self._reasons(store_id, failed)
+        ] + [{"file": _path_of(f), "file_id": f.file_id} for f in final.settled_failures]
+        reasons = self._reasons(store_id, failed) + list(tally.get("refused") or [])
         store = self._call(lambda: self.hook.get_vector_store(store_id), "Reading the store")
         result = {
             "vector_store_id": store_id,
             "added": tally.get("added", 0),
             "replaced": tally.get("replaced", 0),
-            "removed": len(final.removed),
+            "removed": len(final.removed) if self.mode == "sync" else 0,
             "unchanged": tally.get("unchanged", 0),
             "failed": reasons,
             "uploaded": tally.get("uploaded", 0),
@@ -455,14 +536,22 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
                 failure["code"],
                 failure["message"],
             )
-        attempted = tally.get("added", 0) + tally.get("replaced", 0) + tally.get("retried", 0)
-        if reasons and len(reasons) > self.max_failed_fraction * max(attempted, 1):
+        # Only files this run attached (or could not upload) count against max_failed_fraction; a
+        # file that failed for good in an earlier run is reported, not held against this one.
+        counted = [r for r in reasons if r["file_id"] is None or r["file_id"] in attached_now]
+        attempted = len(attached_now) + len(tally.get("refused") or [])
+        if counted and len(counted) > self.max_failed_fraction * attempted:
             raise AirflowFailException(
-                f"{len(reasons)} of {attempted} files failed to process, more than max_failed_fraction="
+                f"{len(counted)} of {attempted} files failed to process, more than max_failed_fraction="
                 f"{self.max_failed_fraction}: "
-                + "; ".join(f"{f['file']}: {f['code']}: {f['message']}" for f in reasons[:10])
+                + "; ".join(f"{f['file']}: {f['code']}: {f['message']}" for f in counted[:10])
             )
         return result
+
+    def _forget_batches(self) -> None:
+        """Cancelled batches are not waited for again: a retry plans their files afresh."""
+        if self._context is not None:
+            self._save(self._context, batches=[])
 
     def _remove(self, store_id: str, file_id: str) -> None:
         """Detach a file this sync uploaded and delete it; one already gone is fine."""
@@ -514,6 +603,17 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
         store = context.get("task_state_store")
         if store is not None:
             store.set(STATE_KEY, {**self._state(context), **changes})
+
+
+def _path_of(attachment: Any) -> str:
+    from airflow_openai.vector_stores.naming import parse
+
+    name = parse(attachment.filename)
+    return name.relative_path if name is not None else str(attachment.file_id)
+
+
+def _refusal(item: Any, code: str, message: str) -> dict[str, Any]:
+    return {"file": item.source.relative_path, "file_id": None, "code": code, "message": message}
 
 
 def _is_file_ids(source: Any) -> bool:

@@ -41,10 +41,17 @@ def expand(source: str | list[str]) -> list[str]:
             from airflow.sdk import ObjectStoragePath
 
             base, pattern = glob_root(item)
-            found.extend(sorted(str(path) for path in ObjectStoragePath(base).glob(pattern)))
+            matches = ObjectStoragePath(base).glob(pattern)
+            # As a local glob does: files only, and no hidden ones (names starting with a dot).
+            found.extend(sorted(str(path) for path in matches if not _hidden(path, base) and path.is_file()))
         else:
             found.extend(sorted(path for path in glob.glob(item, recursive=True) if os.path.isfile(path)))
     return found
+
+
+def _hidden(path: Any, base: str) -> bool:
+    relative = str(path)[len(base.rstrip("/")) :] if str(path).startswith(base.rstrip("/")) else str(path)
+    return any(part.startswith(".") for part in relative.split("/") if part)
 
 
 def glob_root(pattern: str) -> tuple[str, str]:

@@ -19,11 +19,14 @@ PURPOSE = "assistants"
 
 def read_inventory(hook: Any, vector_store_id: str) -> tuple[list[StoreFile], dict[str, str]]:
     """The store's files (every status) and the unattached ingest uploads, name → file id."""
-    attached = {f.id: f.status or "" for f in hook.list_vector_store_files(vector_store_id, limit=PAGE)}
+    attached = {f.id: f for f in hook.list_vector_store_files(vector_store_id, limit=PAGE)}
     names = {f.id: f.filename for f in hook.list_files(purpose=PURPOSE)}
     for file_id in attached.keys() - names.keys():
         names[file_id] = _name_of(hook, file_id)
-    store_files = [StoreFile(file_id, names.get(file_id), status) for file_id, status in attached.items()]
+    store_files = [
+        StoreFile(file_id, names.get(file_id), f.status or "", f.last_error.code if f.last_error else None)
+        for file_id, f in attached.items()
+    ]
     loose = {
         name: file_id
         for file_id, name in names.items()

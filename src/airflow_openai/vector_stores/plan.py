@@ -13,7 +13,9 @@ Pure logic over plain values, so every rule of a sync can be read (and tested) h
   nothing to the store but gives the wait a file batch to watch;
 - content already uploaded under its ingest name (by an attempt that died before attaching
   it) is attached as it is, not uploaded again;
-- files in the store that a sync did not upload are not ours: they are left alone.
+- files in the store that this store's sync did not upload are not ours: they are left alone;
+- an attachment that failed for good (`unsupported_file`, `invalid_file`) is not attached
+  again at every run: it is reported, and only a new version of the file is tried.
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ class SourceFile:
     sha256: str
     size: int
 
-    @property
-    def upload_name(self) -> str:
-        return ingested_name(self.relative_path, self.sha256)
+    def upload_name(self, tag: str) -> str:
+        """Its name when uploaded for the store tagged `tag` (see `naming`)."""
+        return ingested_name(self.relative_path, self.sha256, tag)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class StoreFile:
     file_id: str
     filename: str | None
     status: str
+    error_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,16 @@ class Attach:
     file_id: str | None = None
 
 
+PERMANENT_ERRORS = frozenset({"unsupported_file", "invalid_file"})
+"""A file that failed so will fail again: it is reported, not attached again."""
+
+
 @dataclass
 class Plan:
     attach: list[Attach] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    settled_failures: list[StoreFile] = field(default_factory=list)
+    """Attachments of the current content that failed for good."""
     replaced_versions: dict[str, list[str]] = field(default_factory=dict)
     """Relative path → file ids of its old versions, removed once the new one has completed."""
     removed: dict[str, list[str]] = field(default_factory=dict)
@@ -83,17 +92,18 @@ def plan(
     source: Iterable[SourceFile],
     attached: Iterable[StoreFile],
     uploaded: Mapping[str, str],
+    tag: str,
     mode: Mode = "sync",
 ) -> Plan:
     """The plan for `source` against the store's `attached` files; `uploaded` maps ingest names of
-    files uploaded but not attached to their ids."""
+    files uploaded but not attached to their ids; `tag` marks the store's own uploads."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     result = Plan()
     versions: dict[str, dict[str, StoreFile]] = {}  # relative path -> digest prefix -> attachment
     for item in attached:
         name = parse(item.filename)
-        if name is None:
+        if name is None or name.store_tag != tag:
             result.foreign += 1
             continue
         versions.setdefault(name.relative_path, {})[name.sha256_prefix] = item
@@ -108,12 +118,15 @@ def plan(
         if current is not None and current.status == "completed":
             result.unchanged.append(file.relative_path)
             continue
+        if current is not None and current.status == "failed" and current.error_code in PERMANENT_ERRORS:
+            result.settled_failures.append(current)
+            continue
         if current is not None:
             change: Change = "retried" if current.status in ("failed", "cancelled") else "unchanged"
             result.attach.append(Attach(file, change, current.file_id))
             continue
-        fresh: Change = "replaced" if older else "added"
-        result.attach.append(Attach(file, fresh, uploaded.get(file.upload_name)))
+        fresh: Change = "replaced" if older and mode == "sync" else "added"
+        result.attach.append(Attach(file, fresh, uploaded.get(file.upload_name(tag))))
     if mode == "sync":
         for relative_path, held in versions.items():
             if relative_path not in wanted:
