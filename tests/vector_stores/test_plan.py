@@ -121,3 +121,38 @@ def test_a_source_scanned_through_object_storage_reads_like_a_local_one(tmp_path
     assert sorted((f.relative_path, f.sha256, f.size) for f in remote) == sorted(
         (f.relative_path, f.sha256, f.size) for f in local
     )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {
+                "chunking_strategy": {
+                    "type": "static",
+                    "static": {"max_chunk_size_tokens": 50, "chunk_overlap_tokens": 0},
+                }
+            },
+            "from 100 to 4096",
+        ),
+        (
+            {
+                "chunking_strategy": {
+                    "type": "static",
+                    "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 500},
+                }
+            },
+            "half the chunk size, 400",
+        ),
+        ({"chunking_strategy": {"type": "fancy"}}, "chunking_strategy must be"),
+        ({"expires_after": {"anchor": "created_at", "days": 3}}, "last_active_at"),
+        ({"metadata": {f"k{n}": "v" for n in range(16)}}, "the store key takes one"),
+        ({"metadata": {"airflow_store_key": "x"}}, "use store_key"),
+    ],
+)
+def test_settings_the_api_would_refuse_fail_the_dag_import(kwargs, message):
+    """The service would refuse them only at the first file batch, after every upload."""
+    from airflow_openai.operators.vector_stores import OpenAIVectorStoreIngestOperator
+
+    with pytest.raises(ValueError, match=message):
+        OpenAIVectorStoreIngestOperator(task_id="t", source="/docs/*.md", store_key="k", **kwargs)

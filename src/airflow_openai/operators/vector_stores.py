@@ -14,9 +14,9 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow_openai.links import DASHBOARD_XCOM_KEY, VECTOR_STORE_XCOM_KEY, OpenAIVectorStoreLink
 from airflow_openai.operators.base import OpenAIBaseOperator
 from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, OutageExceeded, waited_out
+from airflow_openai.vector_stores.parameters import STORE_KEY_METADATA
 
 STATE_KEY = "openai_vector_store"
-STORE_KEY_METADATA = "airflow_store_key"
 BATCH_LIMIT = 500
 """The API's limit on the files of one file batch."""
 MAX_ROUNDS = 3
@@ -101,6 +101,14 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
             raise ValueError(f"mode must be 'sync' or 'append', not {mode!r}")
         if not 0.0 <= max_failed_fraction <= 1.0:
             raise ValueError("max_failed_fraction is a share between 0 and 1")
+        from airflow_openai.batch.requests import has_template
+        from airflow_openai.vector_stores import parameters
+
+        # What the API would refuse fails the DAG's import, before anything is uploaded.
+        parameters.check_chunking_strategy(chunking_strategy)
+        parameters.check_expires_after(expires_after)
+        if not has_template(metadata):
+            parameters.check_store_metadata(metadata)
         self.source = source
         self.vector_store_id = vector_store_id
         self.store_key = store_key
@@ -296,12 +304,18 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
         return store_id
 
     def _find_or_create(self) -> str:
+        from airflow_openai.vector_stores.parameters import check_store_metadata
+
         key = str(self.store_key)
+        try:
+            user_metadata = check_store_metadata(self.metadata)  # as rendered
+        except ValueError as exc:
+            raise AirflowFailException(f"{exc}; nothing was created") from None
         for store in self.hook.list_vector_stores(limit=100):
             if (store.metadata or {}).get(STORE_KEY_METADATA) == key and store.status != "expired":
                 self.log.info("Vector store %s (%s) holds store key %r", store.id, store.name, key)
                 return str(store.id)
-        metadata = {**(self.metadata or {}), STORE_KEY_METADATA: key}
+        metadata = {**user_metadata, STORE_KEY_METADATA: key}
         options: dict[str, Any] = {"metadata": metadata}
         if self.expires_after:
             options["expires_after"] = self.expires_after
