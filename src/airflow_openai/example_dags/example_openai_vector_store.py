@@ -5,7 +5,8 @@ repository checkout); `ingest` syncs the folder into the vector store named by a
 key, found again on every run. The first run uploads every document; a second run over
 the same folder uploads nothing and makes no file batch; after an edit, only the edited
 document is uploaded, and its old version is removed once the new one has been indexed.
-Point `docs_folder` at object storage (`s3://bucket/handbook`) in a real deployment.
+In a real deployment the documents usually live in object storage: give the ingest a
+source such as `s3://bucket/handbook/**/*` (an `ObjectStoragePath` glob) instead.
 Runs unchanged against the real API or the local emulator (`make demo` runs it twice).
 """
 
