@@ -22,6 +22,7 @@ from airflow_openai.emulator import (
     dashboard,
     fine_tuning_dashboard,
     organization_control,
+    thread_dashboard,
     vector_store_dashboard,
 )
 from airflow_openai.emulator.errors import EmulatorError, unauthorized
@@ -35,6 +36,7 @@ from airflow_openai.emulator.lost_answers import (
     send_error,
 )
 from airflow_openai.emulator.resources import (
+    assistants_api,
     audit_logs,
     batches,
     files,
@@ -80,6 +82,7 @@ def create_app(state: EmulatorState) -> Any:
         organization_projects.router,
         project_members.router,
         audit_logs.router,
+        assistants_api.router,
     ):
         api.include_router(router, prefix="/v1")
     api.include_router(control.router)
@@ -87,6 +90,7 @@ def create_app(state: EmulatorState) -> Any:
     api.include_router(dashboard.router)
     api.include_router(fine_tuning_dashboard.router)
     api.include_router(vector_store_dashboard.router)
+    api.include_router(thread_dashboard.router)
     api.add_exception_handler(EmulatorError, _emulator_error)
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,5 +1,5 @@
-"""The control plane under `/_emulator/`: reset, seed, clock, forced states, injected faults (fine-tuning
-and vector store file failures among them), request counts.
+"""The control plane under `/_emulator/`: reset, seed, clock, forced states, injected faults (fine-tuning,
+vector store file and run failures among them), request counts.
 
 It sits outside `/v1`, needs no key, and is what tests and demos use to make time pass
 or the API misbehave on purpose.
@@ -12,7 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 from starlette.concurrency import run_in_threadpool
 
-from airflow_openai.emulator import batch_lifecycle, fine_tuning_lifecycle
+from airflow_openai.emulator import batch_lifecycle, fine_tuning_lifecycle, run_lifecycle
+from airflow_openai.emulator.assistant_bodies import parse as parse_assistants_body
 from airflow_openai.emulator.bodies import (
     ClockRequest,
     FailFineTuningRequest,
@@ -25,9 +26,11 @@ from airflow_openai.emulator.bodies import (
     parse,
 )
 from airflow_openai.emulator.errors import bad_request, not_found
-from airflow_openai.emulator.faults import Fault, FineTuningFailure, VectorStoreFileFailure
+from airflow_openai.emulator.faults import Fault, FineTuningFailure, RunFailure, VectorStoreFileFailure
 from airflow_openai.emulator.state import EmulatorState
 from airflow_openai.emulator.store import public
+from airflow_openai.emulator.thread_bodies import FailRunRequest
+from airflow_openai.emulator.thread_messages import RUN
 from airflow_openai.emulator.vector_store_bodies import FailVectorStoreFileRequest
 from airflow_openai.emulator.vector_store_bodies import parse as parse_vector_store_body
 from airflow_openai.emulator.web import emulator
@@ -118,6 +121,24 @@ async def fail_vector_store_file(
     return failure.to_dict()
 
 
+@router.post("/faults/runs")
+async def fail_run(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    """Make an Assistants API run fail with `last_error: {code, message}` when its current (or next) turn
+    ends: `run_id`'s (a 404 if there is none, a 400 if it has ended), or the next one created when it is null."""
+    request = parse_assistants_body(FailRunRequest, body)
+    failure = RunFailure(
+        code=request.code, message=request.message or run_lifecycle.FAILURE_MESSAGES[request.code]
+    )
+    if request.run_id is None:
+        state.faults.fail_next_run(failure)
+        return {"run_id": None, **failure.to_dict()}
+    run = state.store.get(RUN, request.run_id)
+    if run is None:
+        raise not_found("run", request.run_id)
+    await run_in_threadpool(run_lifecycle.plan_failure, state, run, failure.to_dict())
+    return {"run_id": request.run_id, **failure.to_dict()}
+
+
 @router.post("/faults")
 async def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     checked = parse(FaultRequest, body)
@@ -136,6 +157,7 @@ async def list_faults(state: EmulatorState = Depends(emulator)) -> Any:
         "requests_per_minute": state.faults.requests_per_minute,
         "fine_tuning_failures": state.faults.fine_tuning_listing(),
         "vector_store_file_failures": state.faults.vector_store_file_listing(),
+        "run_failures": state.faults.run_listing(),
     }
 
 

@@ -97,6 +97,18 @@ class VectorStoreFileFailure:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class RunFailure:
+    """A run of the Assistants API fails when its current (or next) turn of work ends, with
+    `last_error: {code, message}` (code: server_error, rate_limit_exceeded or invalid_prompt)."""
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
 class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -105,6 +117,8 @@ class Faults:
         """Failures waiting for the next fine-tuning jobs created, one each, in order."""
         self._vector_store_files: list[VectorStoreFileFailure] = []
         """Failures waiting for the files they match to be attached to a vector store."""
+        self._runs: deque[RunFailure] = deque()
+        """Failures waiting for the next runs created, one each, in order."""
         self.requests_per_minute: int | None = None
         self.link_bytes_per_second: float | None = None
         """Each request body carried no faster than this (see `emulator.link`)."""
@@ -119,6 +133,7 @@ class Faults:
             self._faults.clear()
             self._fine_tuning.clear()
             self._vector_store_files.clear()
+            self._runs.clear()
             self._seen.clear()
             self.requests_per_minute = None
             self.link_bytes_per_second = None
@@ -156,6 +171,19 @@ class Faults:
     def vector_store_file_listing(self) -> list[dict[str, Any]]:
         with self._lock:
             return [failure.to_dict() for failure in self._vector_store_files]
+
+    def fail_next_run(self, failure: RunFailure) -> None:
+        with self._lock:
+            self._runs.append(failure)
+
+    def next_run_failure(self) -> RunFailure | None:
+        """The failure planned for the run being created, if any (taken)."""
+        with self._lock:
+            return self._runs.popleft() if self._runs else None
+
+    def run_listing(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [failure.to_dict() for failure in self._runs]
 
     def take(self, method: str, path: str) -> Fault | None:
         """The first matching fault, counting this request against it."""

@@ -175,6 +175,15 @@ class Emulator:
         body = {"file_id": file_id, "filename": filename, "code": code, "message": message}
         return self._post("/faults/vector_store_files", body)
 
+    def fail_run(
+        self, run_id: str | None = None, *, code: str = "server_error", message: str | None = None
+    ) -> dict[str, Any]:
+        """Make Assistants API run `run_id` (the next one created, when None) fail when its current or next
+        turn of work ends, with `last_error: {code, message}` (code: server_error, rate_limit_exceeded or
+        invalid_prompt; the service's message for it by default). A run waiting for tool outputs fails once
+        they are submitted; to make it expire instead, advance the clock past its `expires_at` (600 s)."""
+        return self._post("/faults/runs", {"run_id": run_id, "code": code, "message": message})
+
     def fault(
         self, path: str, *, method: str = "*", status: int | None = 500, count: int = 1, **options: Any
     ) -> None:
