@@ -86,7 +86,12 @@ def test_example_vector_store_dag_twice_then_after_an_edit(airflow_db, openai_em
 
     second = xcom_value(run_dag(dag, run_conf=conf, logical_date=None), "ingest")
     assert second["vector_store_id"] == first["vector_store_id"]
-    assert (second["added"], second["replaced"], second["removed"], second["unchanged"]) == (0, 0, 0, len(DOCS))
+    assert (second["added"], second["replaced"], second["removed"], second["unchanged"]) == (
+        0,
+        0,
+        0,
+        len(DOCS),
+    )
     assert uploads() == len(DOCS) and emu.requests("/v1/vector_stores/*/file_batches", "POST") == batches
 
     third = xcom_value(run_dag(dag, run_conf={**conf, "edit": True}, logical_date=None), "ingest")

@@ -27,7 +27,20 @@ class EmulatorError(Exception):
         self.headers = headers or {}
 
     def envelope(self) -> dict[str, Any]:
-        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+        """The body; a message quoting what the request sent shows a lone surrogate escaped
+        (`\\ud800`), as the service does, instead of failing to encode the answer."""
+        return {
+            "error": {
+                "message": _printable(self.message),
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def bad_request(message: str, param: str | None = None, code: str | None = None) -> EmulatorError:
