@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
+from airflow.triggers.base import TriggerEvent
 
 from airflow_openai.batch.assessment import assess
 from airflow_openai.batch.pacing import BatchWatch, PollPacing
-from airflow_openai.stopping import KillVerdict, kill_verdict
-from airflow_openai.task_state import UNKNOWN, acurrent_state
+from airflow_openai.triggers.base import OpenAIWaitTrigger
 
 
-class OpenAIBatchTrigger(BaseTrigger):
+class OpenAIBatchTrigger(OpenAIWaitTrigger):
     """Fires once every batch has finished, one has failed, or the deadline has passed.
 
     Only the connection id and plain values are serialized: no key ever reaches the
@@ -43,31 +41,11 @@ class OpenAIBatchTrigger(BaseTrigger):
         pacing: dict[str, float] | None = None,
         cancel_on_kill: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(openai_conn_id, started_at, deadline, pacing, cancel_on_kill)
         self.batch_ids = list(batch_ids)
-        self.openai_conn_id = openai_conn_id
-        self.started_at = started_at or time.time()
-        self.deadline = deadline
-        self.pacing = dict(pacing or PollPacing().to_dict())
-        self.cancel_on_kill = cancel_on_kill
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            "airflow_openai.triggers.batch.OpenAIBatchTrigger",
-            {
-                "batch_ids": self.batch_ids,
-                "openai_conn_id": self.openai_conn_id,
-                "started_at": self.started_at,
-                "deadline": self.deadline,
-                "pacing": self.pacing,
-                "cancel_on_kill": self.cancel_on_kill,
-            },
-        )
-
-    def _hook(self) -> Any:
-        from airflow_openai.hooks.openai import OpenAIHook
-
-        return OpenAIHook(self.openai_conn_id)
+    def own_kwargs(self) -> dict[str, Any]:
+        return {"batch_ids": self.batch_ids}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_openai.client.errors import OpenAIError
@@ -113,12 +91,6 @@ class OpenAIBatchTrigger(BaseTrigger):
         finally:
             await hook.aclose()
 
-    def _spread(self, most: float) -> float:
-        """A random wait of up to `most` seconds, never past the deadline."""
-        if self.deadline is not None:
-            most = min(most, max(self.deadline - time.time(), 0.0))
-        return random.uniform(0.0, most)
-
     def _event(self, status: str, watch: BatchWatch, message: str) -> TriggerEvent:
         payload = {
             "status": status,
@@ -137,14 +109,8 @@ class OpenAIBatchTrigger(BaseTrigger):
         error) is logged and does not stop the others. One last line says which were cancelled
         and which could not be.
         """
-        if not self.cancel_on_kill:
-            self.log.info("Not cancelling batches %s: cancel_on_kill is off", ", ".join(self.batch_ids))
+        if not await self._may_cancel(f"batches {', '.join(self.batch_ids)}"):
             return
-        verdict = await self._kill_verdict()
-        if not verdict.cancel:
-            self.log.info("Not cancelling batches %s: %s", ", ".join(self.batch_ids), verdict.why)
-            return
-        self.log.info("Cancelling batches %s: %s", ", ".join(self.batch_ids), verdict.why)
         hook = self._hook()
         try:
             answers = await asyncio.gather(
@@ -167,11 +133,3 @@ class OpenAIBatchTrigger(BaseTrigger):
             f"({', '.join(cancelled) or 'none'}); could not cancel {', '.join(refused) or 'none'}"
         )
         (self.log.error if refused else self.log.info)(summary)
-
-    async def _kill_verdict(self) -> KillVerdict:
-        ti = self.task_instance
-        if ti is None:
-            return kill_verdict(*UNKNOWN)
-        return kill_verdict(
-            *await acurrent_state(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1))
-        )

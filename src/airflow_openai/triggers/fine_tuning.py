@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
+from airflow.triggers.base import TriggerEvent
 
 from airflow_openai.fine_tuning.assessment import assess
 from airflow_openai.fine_tuning.events import PAGE_SIZE, EventCursor, line, reached
 from airflow_openai.fine_tuning.watch import JobWatch
 from airflow_openai.models import FineTuningJobEvent
 from airflow_openai.pacing import PollPacing
-from airflow_openai.stopping import KillVerdict, kill_verdict
-from airflow_openai.task_state import UNKNOWN, acurrent_state
+from airflow_openai.triggers.base import OpenAIWaitTrigger
 
 
-class OpenAIFineTuningJobTrigger(BaseTrigger):
+class OpenAIFineTuningJobTrigger(OpenAIWaitTrigger):
     """Fires once the job has succeeded, failed or been cancelled, or the deadline has passed.
 
     Each poll reads the job and then its events since the last one logged; the new events go
@@ -45,33 +43,12 @@ class OpenAIFineTuningJobTrigger(BaseTrigger):
         cursor: dict[str, Any] | None = None,
         cancel_on_kill: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(openai_conn_id, started_at, deadline, pacing, cancel_on_kill)
         self.job_id = job_id
-        self.openai_conn_id = openai_conn_id
-        self.started_at = started_at or time.time()
-        self.deadline = deadline
-        self.pacing = dict(pacing or PollPacing().to_dict())
         self.cursor = EventCursor.from_dict(cursor).to_dict()
-        self.cancel_on_kill = cancel_on_kill
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            "airflow_openai.triggers.fine_tuning.OpenAIFineTuningJobTrigger",
-            {
-                "job_id": self.job_id,
-                "openai_conn_id": self.openai_conn_id,
-                "started_at": self.started_at,
-                "deadline": self.deadline,
-                "pacing": self.pacing,
-                "cursor": self.cursor,
-                "cancel_on_kill": self.cancel_on_kill,
-            },
-        )
-
-    def _hook(self) -> Any:
-        from airflow_openai.hooks.openai import OpenAIHook
-
-        return OpenAIHook(self.openai_conn_id)
+    def own_kwargs(self) -> dict[str, Any]:
+        return {"job_id": self.job_id, "cursor": self.cursor}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_openai.client.errors import OpenAIError
@@ -135,12 +112,6 @@ class OpenAIFineTuningJobTrigger(BaseTrigger):
         new.reverse()
         return new
 
-    def _spread(self, most: float) -> float:
-        """A random wait of up to `most` seconds, never past the deadline."""
-        if self.deadline is not None:
-            most = min(most, max(self.deadline - time.time(), 0.0))
-        return random.uniform(0.0, most)
-
     def _event(self, status: str, watch: JobWatch, message: str) -> TriggerEvent:
         return TriggerEvent(
             {
@@ -157,14 +128,8 @@ class OpenAIFineTuningJobTrigger(BaseTrigger):
         """A user action ended the task's attempt: cancel the job only if the task is really being
         stopped (marked failed), not when it was cleared (its next try reattaches to the job) or
         marked success. One line says which, and why."""
-        if not self.cancel_on_kill:
-            self.log.info("Not cancelling fine-tuning job %s: cancel_on_kill is off", self.job_id)
+        if not await self._may_cancel(f"fine-tuning job {self.job_id}"):
             return
-        verdict = await self._kill_verdict()
-        if not verdict.cancel:
-            self.log.info("Not cancelling fine-tuning job %s: %s", self.job_id, verdict.why)
-            return
-        self.log.info("Cancelling fine-tuning job %s: %s", self.job_id, verdict.why)
         hook = self._hook()
         try:
             job = await hook.acancel_fine_tuning_job(self.job_id)
@@ -173,11 +138,3 @@ class OpenAIFineTuningJobTrigger(BaseTrigger):
             self.log.error("Could not cancel fine-tuning job %s: %s", self.job_id, exc)
         finally:
             await hook.aclose()
-
-    async def _kill_verdict(self) -> KillVerdict:
-        ti = self.task_instance
-        if ti is None:
-            return kill_verdict(*UNKNOWN)
-        return kill_verdict(
-            *await acurrent_state(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1))
-        )

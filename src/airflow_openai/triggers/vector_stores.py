@@ -4,21 +4,19 @@ without blocking its event loop."""
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
+from airflow.triggers.base import TriggerEvent
 
 from airflow_openai.pacing import PollPacing
-from airflow_openai.stopping import KillVerdict, kill_verdict
-from airflow_openai.task_state import UNKNOWN, acurrent_state
+from airflow_openai.triggers.base import OpenAIWaitTrigger
 from airflow_openai.vector_stores.assessment import assess
 from airflow_openai.vector_stores.watch import FileBatchWatch
 
 
-class OpenAIVectorStoreFileBatchTrigger(BaseTrigger):
+class OpenAIVectorStoreFileBatchTrigger(OpenAIWaitTrigger):
     """Fires once every file batch has finished, one has failed or been cancelled, or the deadline
     has passed.
 
@@ -49,33 +47,12 @@ class OpenAIVectorStoreFileBatchTrigger(BaseTrigger):
         pacing: dict[str, float] | None = None,
         cancel_on_kill: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(openai_conn_id, started_at, deadline, pacing, cancel_on_kill)
         self.vector_store_id = vector_store_id
         self.batch_ids = list(batch_ids)
-        self.openai_conn_id = openai_conn_id
-        self.started_at = started_at or time.time()
-        self.deadline = deadline
-        self.pacing = dict(pacing or PollPacing().to_dict())
-        self.cancel_on_kill = cancel_on_kill
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            "airflow_openai.triggers.vector_stores.OpenAIVectorStoreFileBatchTrigger",
-            {
-                "vector_store_id": self.vector_store_id,
-                "batch_ids": self.batch_ids,
-                "openai_conn_id": self.openai_conn_id,
-                "started_at": self.started_at,
-                "deadline": self.deadline,
-                "pacing": self.pacing,
-                "cancel_on_kill": self.cancel_on_kill,
-            },
-        )
-
-    def _hook(self) -> Any:
-        from airflow_openai.hooks.openai import OpenAIHook
-
-        return OpenAIHook(self.openai_conn_id)
+    def own_kwargs(self) -> dict[str, Any]:
+        return {"vector_store_id": self.vector_store_id, "batch_ids": self.batch_ids}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_openai.client.errors import OpenAIError
@@ -127,12 +104,6 @@ class OpenAIVectorStoreFileBatchTrigger(BaseTrigger):
         finally:
             await hook.aclose()
 
-    def _spread(self, most: float) -> float:
-        """A random wait of up to `most` seconds, never past the deadline."""
-        if self.deadline is not None:
-            most = min(most, max(self.deadline - time.time(), 0.0))
-        return random.uniform(0.0, most)
-
     def _event(self, status: str, watch: FileBatchWatch, message: str) -> TriggerEvent:
         payload = {
             "status": status,
@@ -154,16 +125,8 @@ class OpenAIVectorStoreFileBatchTrigger(BaseTrigger):
         were cancelled and which could not be. Files already indexed stay in the store.
         """
         ids = ", ".join(self.batch_ids)
-        if not self.cancel_on_kill:
-            self.log.info("Not cancelling file batches %s: cancel_on_kill is off", ids)
+        if not await self._may_cancel(f"file batches {ids} of vector store {self.vector_store_id}"):
             return
-        verdict = await self._kill_verdict()
-        if not verdict.cancel:
-            self.log.info("Not cancelling file batches %s: %s", ids, verdict.why)
-            return
-        self.log.info(
-            "Cancelling file batches %s of vector store %s: %s", ids, self.vector_store_id, verdict.why
-        )
         hook = self._hook()
         try:
             answers = await asyncio.gather(
@@ -187,11 +150,3 @@ class OpenAIVectorStoreFileBatchTrigger(BaseTrigger):
             f"({', '.join(cancelled) or 'none'}); could not cancel {', '.join(refused) or 'none'}"
         )
         (self.log.error if refused else self.log.info)(summary)
-
-    async def _kill_verdict(self) -> KillVerdict:
-        ti = self.task_instance
-        if ti is None:
-            return kill_verdict(*UNKNOWN)
-        return kill_verdict(
-            *await acurrent_state(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1))
-        )
