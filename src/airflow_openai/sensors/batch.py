@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk import PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
 from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
-from airflow_openai.sensors.outage_memory import OutageMemory
+from airflow_openai.sensors.base import OpenAIBaseSensor
 
 
-class OpenAIBatchSensor(BaseSensorOperator):
+class OpenAIBatchSensor(OpenAIBaseSensor):
     """Succeeds when the batch has completed (or expired with partial output); fails at once when
     it failed or was cancelled, with the reasons the API gave. Returns the batch as a dict.
 
@@ -42,34 +40,17 @@ class OpenAIBatchSensor(BaseSensorOperator):
         outage_budget: float = DEFAULT_OUTAGE_BUDGET,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(
+            openai_conn_id=openai_conn_id, deferrable=deferrable, outage_budget=outage_budget, **kwargs
+        )
         self.batch_id = batch_id
-        self.openai_conn_id = openai_conn_id
-        self.deferrable = deferrable
-        self.outage_budget = outage_budget
-        self._outage = OutageMemory(outage_budget)
 
-    @cached_property
-    def hook(self) -> Any:
-        from airflow_openai.hooks.openai import OpenAIHook
-
-        return OpenAIHook(self.openai_conn_id)
-
-    def execute(self, context: Any) -> Any:
-        if not self.deferrable:
-            return super().execute(context)
-        first = self.poke(context)
-        if first.is_done:
-            return first.xcom_value
-        from airflow_openai.batch.pacing import PollPacing
+    def make_trigger(self, context: Any, deadline: float | None, pacing: dict[str, float]) -> Any:
         from airflow_openai.triggers.batch import OpenAIBatchTrigger
 
-        deadline = time.time() + self.timeout if self.timeout else None
-        pacing = PollPacing(minimum=self.poke_interval, outage_budget=self.outage_budget).to_dict()
-        trigger = OpenAIBatchTrigger(
+        return OpenAIBatchTrigger(
             [self.batch_id], self.openai_conn_id, deadline=deadline, pacing=pacing, cancel_on_kill=False
         )
-        self.defer(trigger=trigger, method_name="execute_complete")
 
     def poke(self, context: Any) -> PokeReturnValue:
         from airflow_openai.batch.assessment import assess

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk import PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
 from airflow_openai.fine_tuning.events import EventCursor
 from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
-from airflow_openai.sensors.outage_memory import OutageMemory
+from airflow_openai.sensors.base import OpenAIBaseSensor
 
 CURSOR_KEY = "openai_fine_tuning_events"
 
 
-class OpenAIFineTuningJobSensor(BaseSensorOperator):
+class OpenAIFineTuningJobSensor(OpenAIBaseSensor):
     """Succeeds when the job has succeeded and returns it as a dict; fails at once when it failed
     or was cancelled, with the server's message. The job's new events go to the task log as
     they appear, each once (in reschedule mode too: the task state store keeps the cursor).
@@ -44,32 +42,16 @@ class OpenAIFineTuningJobSensor(BaseSensorOperator):
         outage_budget: float = DEFAULT_OUTAGE_BUDGET,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(
+            openai_conn_id=openai_conn_id, deferrable=deferrable, outage_budget=outage_budget, **kwargs
+        )
         self.job_id = job_id
-        self.openai_conn_id = openai_conn_id
-        self.deferrable = deferrable
-        self.outage_budget = outage_budget
-        self._outage = OutageMemory(outage_budget)
         self._events_cursor: EventCursor | None = None
 
-    @cached_property
-    def hook(self) -> Any:
-        from airflow_openai.hooks.openai import OpenAIHook
-
-        return OpenAIHook(self.openai_conn_id)
-
-    def execute(self, context: Any) -> Any:
-        if not self.deferrable:
-            return super().execute(context)
-        first = self.poke(context)
-        if first.is_done:
-            return first.xcom_value
-        from airflow_openai.pacing import PollPacing
+    def make_trigger(self, context: Any, deadline: float | None, pacing: dict[str, float]) -> Any:
         from airflow_openai.triggers.fine_tuning import OpenAIFineTuningJobTrigger
 
-        deadline = time.time() + self.timeout if self.timeout else None
-        pacing = PollPacing(minimum=self.poke_interval, outage_budget=self.outage_budget).to_dict()
-        trigger = OpenAIFineTuningJobTrigger(
+        return OpenAIFineTuningJobTrigger(
             self.job_id,
             self.openai_conn_id,
             deadline=deadline,
@@ -77,7 +59,6 @@ class OpenAIFineTuningJobSensor(BaseSensorOperator):
             cursor=self._cursor(context).to_dict(),
             cancel_on_kill=False,
         )
-        self.defer(trigger=trigger, method_name="execute_complete")
 
     def poke(self, context: Any) -> PokeReturnValue:
         from airflow_openai.fine_tuning.assessment import assess

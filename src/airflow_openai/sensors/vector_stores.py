@@ -4,22 +4,20 @@
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk import PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
 from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
-from airflow_openai.sensors.outage_memory import OutageMemory
+from airflow_openai.sensors.base import OpenAIBaseSensor
 
 SHOWN_FAILURES = 5
 """How many failed files a failure names, with the reason the API gave for each."""
 
 
-class OpenAIVectorStoreFileBatchSensor(BaseSensorOperator):
+class OpenAIVectorStoreFileBatchSensor(OpenAIBaseSensor):
     """Succeeds when the file batch has completed and returns it as a dict; fails at once when it
     failed (every file failed) or was cancelled, naming a few failed files and why they failed.
 
@@ -49,45 +47,29 @@ class OpenAIVectorStoreFileBatchSensor(BaseSensorOperator):
         *,
         vector_store_id: str,
         batch_id: str,
-        openai_conn_id: str = "openai_default",
         max_failed_files: int | None = None,
+        openai_conn_id: str = "openai_default",
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         outage_budget: float = DEFAULT_OUTAGE_BUDGET,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(
+            openai_conn_id=openai_conn_id, deferrable=deferrable, outage_budget=outage_budget, **kwargs
+        )
         if max_failed_files is not None and max_failed_files < 0:
             raise ValueError(f"max_failed_files must be 0 or more (or None), not {max_failed_files}")
         self.vector_store_id = vector_store_id
         self.batch_id = batch_id
-        self.openai_conn_id = openai_conn_id
         self.max_failed_files = max_failed_files
-        self.deferrable = deferrable
-        self.outage_budget = outage_budget
-        self._outage = OutageMemory(outage_budget)
-
-    @cached_property
-    def hook(self) -> Any:
-        from airflow_openai.hooks.openai import OpenAIHook
-
-        return OpenAIHook(self.openai_conn_id)
 
     @property
     def _what(self) -> str:
         return f"file batch {self.batch_id} of vector store {self.vector_store_id}"
 
-    def execute(self, context: Any) -> Any:
-        if not self.deferrable:
-            return super().execute(context)
-        first = self.poke(context)
-        if first.is_done:
-            return first.xcom_value
-        from airflow_openai.pacing import PollPacing
+    def make_trigger(self, context: Any, deadline: float | None, pacing: dict[str, float]) -> Any:
         from airflow_openai.triggers.vector_stores import OpenAIVectorStoreFileBatchTrigger
 
-        deadline = time.time() + self.timeout if self.timeout else None
-        pacing = PollPacing(minimum=self.poke_interval, outage_budget=self.outage_budget).to_dict()
-        trigger = OpenAIVectorStoreFileBatchTrigger(
+        return OpenAIVectorStoreFileBatchTrigger(
             self.vector_store_id,
             [self.batch_id],
             self.openai_conn_id,
@@ -95,7 +77,6 @@ class OpenAIVectorStoreFileBatchSensor(BaseSensorOperator):
             pacing=pacing,
             cancel_on_kill=False,
         )
-        self.defer(trigger=trigger, method_name="execute_complete")
 
     def poke(self, context: Any) -> PokeReturnValue:
         from airflow_openai.vector_stores.assessment import assess
