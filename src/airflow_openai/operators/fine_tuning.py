@@ -73,6 +73,7 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
     :param outage_budget: seconds without a successful call to the API before the wait gives up.
     """
 
+    state_key = STATE_KEY
     template_fields: Sequence[str] = (
         "training_file",
         "validation_file",
@@ -212,17 +213,6 @@ class OpenAIFineTuningJobOperator(OpenAIBaseOperator):
             self.log.info("Not cancelling fine-tuning job %s: %s", self._job_id, verdict.why)
 
     # -- steps ---------------------------------------------------------------------------------------
-
-    def _state(self, context: Any) -> dict[str, Any]:
-        store = context.get("task_state_store")
-        value = store.get(STATE_KEY) if store is not None else None
-        return dict(value) if isinstance(value, dict) else {}
-
-    def _save(self, context: Any, **changes: Any) -> None:
-        """Record in the task state store what a retry needs: uploaded files, the job, the events logged."""
-        store = context.get("task_state_store")
-        if store is not None:
-            store.set(STATE_KEY, {**self._state(context), **changes})
 
     def _reattach_recorded(self, state: dict[str, Any], fingerprint: str) -> Any:
         """The job an earlier attempt recorded, if it was made from this very request (data and

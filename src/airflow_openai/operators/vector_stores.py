@@ -67,6 +67,7 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
     :param outage_budget: seconds without a successful call to the API before the wait gives up.
     """
 
+    state_key = STATE_KEY
     template_fields: Sequence[str] = ("source", "vector_store_id", "store_key", "store_name", "metadata")
     template_fields_renderers = {"metadata": "json"}
     operator_extra_links = (OpenAIVectorStoreLink(),)
@@ -607,16 +608,6 @@ class OpenAIVectorStoreIngestOperator(OpenAIBaseOperator):
                 self.log.info("Cancelled file batch %s (now %s)", batch_id, batch.status)
             except Exception as exc:  # best effort: a finished batch refuses it
                 self.log.warning("Could not cancel file batch %s: %s", batch_id, exc)
-
-    def _state(self, context: Any) -> dict[str, Any]:
-        store = context.get("task_state_store")
-        value = store.get(STATE_KEY) if store is not None else None
-        return dict(value) if isinstance(value, dict) else {}
-
-    def _save(self, context: Any, **changes: Any) -> None:
-        store = context.get("task_state_store")
-        if store is not None:
-            store.set(STATE_KEY, {**self._state(context), **changes})
 
 
 def _path_of(attachment: Any) -> str:
