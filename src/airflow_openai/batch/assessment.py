@@ -40,6 +40,11 @@ class BatchAssessment:
         return self.outcome != "running"
 
     @property
+    def processed(self) -> int:
+        """Requests answered, well or not: what the progress rate counts."""
+        return self.done + self.failed
+
+    @property
     def percent(self) -> float:
         return 100.0 * (self.done + self.failed) / self.total if self.total else 0.0
 

@@ -8,79 +8,22 @@ gives up only when no poll has succeeded for the outage budget.
 
 from __future__ import annotations
 
-import time
-
 from airflow_openai.batch.assessment import BatchAssessment
-from airflow_openai.outage import BACKOFF_CAP, Outage
 from airflow_openai.pacing import PollPacing
+from airflow_openai.watching import ProgressWatch
 
 __all__ = ["BatchWatch", "PollPacing"]
 
 
-class BatchWatch:
+class BatchWatch(ProgressWatch[BatchAssessment]):
     """One wait over several batches: their latest assessments, their observed progress rate,
     and when to look again. The hook's blocking wait and the trigger drive the same watch."""
 
     def __init__(
         self, batch_ids: list[str], pacing: PollPacing, started_at: float, now: float | None = None
     ) -> None:
-        """`started_at` is when the batches were submitted (it paces the polls); `now`, when this
-        watch begins: an outage is counted from there, not from the submission, so a trigger
-        that starts again on a batch hours old still gets its whole outage budget."""
-        self.batch_ids = list(batch_ids)
-        self.pacing = pacing
-        self.started_at = started_at
-        self.latest: dict[str, BatchAssessment] = {}
-        self._previous: dict[str, tuple[float, int]] = {}
-        self._rates: dict[str, float] = {}
-        self.outage = Outage(
-            pacing.outage_budget,
-            time.time() if now is None else now,
-            first_backoff=pacing.minimum,
-            cap=min(BACKOFF_CAP, pacing.maximum),
-        )
+        super().__init__(batch_ids, pacing, started_at, now)
+        self.batch_ids = self.ids
 
-    def pending(self) -> list[str]:
-        return [b for b in self.batch_ids if b not in self.latest or not self.latest[b].finished]
-
-    def poll_failed(self, error: BaseException) -> None:
-        """Count a poll that failed because the API is down or overloaded."""
-        self.outage.failed(error)
-
-    def outage_exceeded(self, now: float) -> str | None:
-        """Why the wait gives up on an outage that outlasted its budget, naming the batches; else None."""
-        if not self.outage.exhausted(now):
-            return None
-        return f"stopped waiting for batches {', '.join(self.batch_ids)}: {self.outage.describe(now)}"
-
-    def record(self, assessment: BatchAssessment, now: float) -> None:
-        self.outage.succeeded(now)
-        batch_id = assessment.batch_id
-        done = assessment.done + assessment.failed
-        if batch_id in self._previous and now > self._previous[batch_id][0]:
-            then, before = self._previous[batch_id]
-            self._rates[batch_id] = (done - before) / (now - then)
-        self._previous[batch_id] = (now, done)
-        self.latest[batch_id] = assessment
-
-    def failure(self) -> BatchAssessment | None:
-        return next((a for a in self.latest.values() if a.outcome == "failed"), None)
-
-    def all_finished(self) -> bool:
-        return len(self.latest) == len(self.batch_ids) and all(a.finished for a in self.latest.values())
-
-    def next_delay(self, now: float, deadline: float | None = None) -> float:
-        running = [a for a in self.latest.values() if not a.finished]
-        delays = [
-            self.pacing.next_delay(now - self.started_at, a, self._rates.get(a.batch_id)) for a in running
-        ]
-        delay = min(delays, default=self.pacing.minimum)
-        if self.outage.ongoing:  # back off while the API is down, however close the batches seemed
-            delay = max(delay, self.outage.backoff())
-            delay = min(delay, max(self.outage.last_success + self.outage.budget - now, 0.0))
-        if deadline is not None:
-            delay = min(delay, max(deadline - now, 0.0))
-        return delay
-
-    def statuses(self) -> dict[str, str]:
-        return {batch_id: a.status for batch_id, a in self.latest.items()}
+    def describe(self) -> str:
+        return f"batches {', '.join(self.ids)}"
