@@ -178,7 +178,7 @@ def test_an_older_look_alike_is_not_taken_for_the_lost_batch(server):
     assert result.id == "batch_new"
 
 
-REFUSED = {"create_project_service_account"}
+REFUSED = {"create_project_service_account", "create_thread_and_run"}
 """Creates that raise `AnswerLostError` rather than risk a second object: each says why in its docstring."""
 
 
@@ -232,3 +232,13 @@ def test_a_service_account_whose_answer_was_lost_is_reported_not_made_twice(serv
         hook_for(server.base_url).create_project_service_account("proj_1", "etl")
 
     assert len(server.requests_to(path)) == 1
+
+
+def test_a_thread_and_run_whose_answer_was_lost_is_reported_not_run_twice(server):
+    """Its thread's id was never seen and threads cannot be listed: nothing to look for, so no second run."""
+    server.queue("POST", "/v1/threads/runs", Reply(502, error_body("upstream failed", type="server_error")))
+
+    with pytest.raises(AnswerLostError, match="not sent again"):
+        hook_for(server.base_url).create_thread_and_run("asst_1", {"messages": []})
+
+    assert len(server.requests_to("/v1/threads/runs")) == 1

@@ -117,8 +117,21 @@ def build_request(
         json=call.json if files is None else None,
         data=dict(call.form) if call.form else None,
         files=files,  # type: ignore[arg-type]  # httpx types file bodies as typing.IO; a Window is an io.RawIOBase
-        headers=credential_headers(settings, call),
+        headers=request_headers(settings, call),
     )
+
+
+ASSISTANTS_PATHS = ("/assistants", "/threads")
+"""The Assistants API, which the service answers only with an `OpenAI-Beta: assistants=v2` header."""
+ASSISTANTS_BETA = {"OpenAI-Beta": "assistants=v2"}
+
+
+def request_headers(settings: ClientSettings, call: ApiCall[Any]) -> dict[str, str]:
+    """The credentials, and on the Assistants API's paths the beta header it requires."""
+    headers = credential_headers(settings, call)
+    if any(call.path == root or call.path.startswith(root + "/") for root in ASSISTANTS_PATHS):
+        return {**headers, **ASSISTANTS_BETA}
+    return headers
 
 
 @contextlib.contextmanager

@@ -85,10 +85,31 @@ class VectorStoresAPI:
 
 
 class RunsAPI:
+    """The Assistants API: assistants, threads, messages, runs and run steps."""
+
+    create_assistant = sync_api(runs.create_assistant)
+    get_assistant = sync_api(runs.get_assistant)
+    update_assistant = sync_api(runs.update_assistant)
+    list_assistants = sync_api(runs.list_assistants)
+    delete_assistant = sync_api(runs.delete_assistant)
+    create_thread = sync_api(runs.create_thread)
+    get_thread = sync_api(runs.get_thread)
+    update_thread = sync_api(runs.update_thread)
+    delete_thread = sync_api(runs.delete_thread)
+    create_message = sync_api(runs.create_message)
+    get_message = sync_api(runs.get_message)
+    update_message = sync_api(runs.update_message)
+    list_messages = sync_api(runs.list_messages)
+    delete_message = sync_api(runs.delete_message)
     create_run = sync_api(runs.create_run)
+    create_thread_and_run = sync_api(runs.create_thread_and_run)
     get_run = sync_api(runs.get_run)
     list_runs = sync_api(runs.list_runs)
+    update_run = sync_api(runs.update_run)
     cancel_run = sync_api(runs.cancel_run)
+    submit_tool_outputs = sync_api(runs.submit_tool_outputs)
+    list_run_steps = sync_api(runs.list_run_steps)
+    get_run_step = sync_api(runs.get_run_step)
 
     aget_run = async_api(runs.get_run)
     acancel_run = async_api(runs.cancel_run)

@@ -32,7 +32,17 @@ from airflow_openai.models.organization import (
     ProjectUser,
     User,
 )
-from airflow_openai.models.runs import RUN_TERMINAL_STATUSES, RunObject, RunStatus
+from airflow_openai.models.runs import (
+    RUN_TERMINAL_STATUSES,
+    AssistantObject,
+    MessageObject,
+    RunObject,
+    RunRequiredAction,
+    RunStatus,
+    RunStepObject,
+    RunToolCallObject,
+    ThreadObject,
+)
 from airflow_openai.models.vector_stores import (
     VectorStoreFileBatchObject,
     VectorStoreFileObject,
@@ -45,6 +55,7 @@ __all__ = [
     "FINE_TUNING_TERMINAL_STATUSES",
     "RUN_TERMINAL_STATUSES",
     "UPLOADABLE_PURPOSES",
+    "AssistantObject",
     "AuditLog",
     "Batch",
     "BatchError",
@@ -60,6 +71,7 @@ __all__ = [
     "FineTuningJobEvent",
     "FineTuningJobStatus",
     "Invite",
+    "MessageObject",
     "Model",
     "OpenAIFile",
     "OpenAIObject",
@@ -70,7 +82,11 @@ __all__ = [
     "ProjectServiceAccountCreateResponse",
     "ProjectUser",
     "RunObject",
+    "RunRequiredAction",
     "RunStatus",
+    "RunStepObject",
+    "RunToolCallObject",
+    "ThreadObject",
     "Upload",
     "UploadPart",
     "User",
