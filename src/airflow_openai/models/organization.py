@@ -112,4 +112,7 @@ class ProjectApiKey(OpenAIObject):
     redacted_value: str
     name: str
     created_at: int
+    last_used_at: int | None = None
+    """When the key was last used (Unix seconds), None if never: sent by the API and read by its
+    SDK, though the spec leaves it out."""
     owner: ProjectApiKeyOwner
