@@ -85,3 +85,114 @@ class OpenAIWaitTrigger(BaseTrigger):
             return False
         self.log.info("Cancelling %s: %s", what, verdict.why)
         return True
+
+
+class ProgressWaitTrigger(OpenAIWaitTrigger):
+    """A wait over several objects polled side by side (batches, a store's file batches).
+
+    Fires once every object has finished, one has failed, the deadline has passed, or the API
+    has been unreachable for the outage budget. A subclass says how to read and assess one
+    object, what it is called, and what the event carries; the loop is written here once.
+    """
+
+    noun = "batch"
+    nouns = "batches"
+    ids: list[str]
+
+    def watch(self) -> Any:
+        raise NotImplementedError
+
+    async def fetch(self, hook: Any, key: str) -> Any:
+        raise NotImplementedError
+
+    async def cancel_one(self, hook: Any, key: str) -> Any:
+        raise NotImplementedError
+
+    def assess(self, answer: Any) -> Any:
+        raise NotImplementedError
+
+    def event(self, status: str, watch: Any, message: str) -> Any:
+        raise NotImplementedError
+
+    def finished_message(self, watch: Any) -> str:
+        return f"all {self.nouns} finished"
+
+    def name(self, key: str) -> str:
+        return f"{self.noun} {key}"
+
+    async def run(self) -> Any:
+        import asyncio
+
+        from airflow_openai.client.errors import OpenAIError
+        from airflow_openai.outage import is_outage
+
+        watch = self.watch()
+        hook = self._hook()
+        try:
+            await asyncio.sleep(self._spread(watch.pacing.minimum))
+            while True:
+                now = time.time()
+                pending = watch.pending()
+                answers = await asyncio.gather(
+                    *(self.fetch(hook, key) for key in pending), return_exceptions=True
+                )
+                for key, answer in zip(pending, answers, strict=True):
+                    if isinstance(answer, Exception) and is_outage(answer):
+                        self.log.warning("Polling %s failed (%s); will try again", self.name(key), answer)
+                        watch.poll_failed(answer)
+                        continue
+                    if isinstance(answer, OpenAIError | ValueError):
+                        yield self.event("error", watch, f"polling {self.name(key)} failed: {answer}")
+                        return
+                    if isinstance(answer, BaseException):
+                        raise answer
+                    assessment = self.assess(answer)
+                    watch.record(assessment, now)
+                    self.log.info(assessment.message)
+                failure = watch.failure()
+                if failure is not None:
+                    yield self.event("failed", watch, failure.message)
+                    return
+                if watch.all_finished():
+                    yield self.event("success", watch, self.finished_message(watch))
+                    return
+                if self.deadline is not None and now >= self.deadline:
+                    yield self.event("timeout", watch, f"the {self.nouns} did not finish before the timeout")
+                    return
+                gave_up = watch.outage_exceeded(time.time())
+                if gave_up is not None:
+                    yield self.event("error", watch, gave_up)
+                    return
+                delay = watch.next_delay(now, self.deadline)
+                await asyncio.sleep(delay - self._spread(delay / 10))
+        finally:
+            await hook.aclose()
+
+    async def cancel_all(self) -> None:
+        """Cancel every object side by side; one that cannot be cancelled (already finished, gone,
+        an API error) is logged and does not stop the others. One last line says which were
+        cancelled and which could not be."""
+        import asyncio
+
+        hook = self._hook()
+        try:
+            answers = await asyncio.gather(
+                *(self.cancel_one(hook, key) for key in self.ids), return_exceptions=True
+            )
+        finally:
+            await hook.aclose()
+        cancelled, refused = [], []
+        for key, answer in zip(self.ids, answers, strict=True):
+            if isinstance(answer, asyncio.CancelledError):
+                raise answer
+            if isinstance(answer, BaseException):
+                self.log.error("Could not cancel %s %s: %s", self.noun, key, answer)
+                refused.append(key)
+            else:
+                self.log.info("Cancelled %s %s (now %s)", self.noun, key, answer.status)
+                cancelled.append(key)
+        summary = (
+            f"On kill: cancelled {len(cancelled)} of {len(self.ids)} {self.nouns} "
+            f"({', '.join(cancelled) or 'none'}); could not cancel {', '.join(refused) or 'none'}"
+        )
+        (self.log.error if refused else self.log.info)(summary)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.triggers.base import TriggerEvent
 
 from airflow_openai.batch.assessment import assess
 from airflow_openai.batch.pacing import BatchWatch, PollPacing
-from airflow_openai.triggers.base import OpenAIWaitTrigger
+from airflow_openai.triggers.base import ProgressWaitTrigger
 
 
-class OpenAIBatchTrigger(OpenAIWaitTrigger):
+class OpenAIBatchTrigger(ProgressWaitTrigger):
     """Fires once every batch has finished, one has failed, or the deadline has passed.
 
     Only the connection id and plain values are serialized: no key ever reaches the
@@ -47,51 +44,23 @@ class OpenAIBatchTrigger(OpenAIWaitTrigger):
     def own_kwargs(self) -> dict[str, Any]:
         return {"batch_ids": self.batch_ids}
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_openai.client.errors import OpenAIError
-        from airflow_openai.outage import is_outage
+    @property
+    def ids(self) -> list[str]:  # type: ignore[override]
+        return self.batch_ids
 
-        watch = BatchWatch(self.batch_ids, PollPacing(**self.pacing), self.started_at)
-        hook = self._hook()
-        try:
-            await asyncio.sleep(self._spread(watch.pacing.minimum))
-            while True:
-                now = time.time()
-                pending = watch.pending()
-                answers = await asyncio.gather(*(hook.aget_batch(b) for b in pending), return_exceptions=True)
-                for batch_id, answer in zip(pending, answers, strict=True):
-                    if isinstance(answer, Exception) and is_outage(answer):
-                        self.log.warning("Polling batch %s failed (%s); will try again", batch_id, answer)
-                        watch.poll_failed(answer)
-                        continue
-                    if isinstance(answer, OpenAIError | ValueError):
-                        yield self._event("error", watch, f"polling batch {batch_id} failed: {answer}")
-                        return
-                    if isinstance(answer, BaseException):
-                        raise answer
-                    assessment = assess(answer)
-                    watch.record(assessment, now)
-                    self.log.info(assessment.message)
-                failure = watch.failure()
-                if failure is not None:
-                    yield self._event("failed", watch, failure.message)
-                    return
-                if watch.all_finished():
-                    yield self._event("success", watch, "all batches finished")
-                    return
-                if self.deadline is not None and now >= self.deadline:
-                    yield self._event("timeout", watch, "the batches did not finish before the timeout")
-                    return
-                gave_up = watch.outage_exceeded(time.time())
-                if gave_up is not None:
-                    yield self._event("error", watch, gave_up)
-                    return
-                delay = watch.next_delay(now, self.deadline)
-                await asyncio.sleep(delay - self._spread(delay / 10))
-        finally:
-            await hook.aclose()
+    def watch(self) -> BatchWatch:
+        return BatchWatch(self.batch_ids, PollPacing(**self.pacing), self.started_at)
 
-    def _event(self, status: str, watch: BatchWatch, message: str) -> TriggerEvent:
+    async def fetch(self, hook: Any, key: str) -> Any:
+        return await hook.aget_batch(key)
+
+    async def cancel_one(self, hook: Any, key: str) -> Any:
+        return await hook.acancel_batch(key)
+
+    def assess(self, answer: Any) -> Any:
+        return assess(answer)
+
+    def event(self, status: str, watch: BatchWatch, message: str) -> TriggerEvent:
         payload = {
             "status": status,
             "batch_ids": self.batch_ids,
@@ -109,27 +78,5 @@ class OpenAIBatchTrigger(OpenAIWaitTrigger):
         error) is logged and does not stop the others. One last line says which were cancelled
         and which could not be.
         """
-        if not await self._may_cancel(f"batches {', '.join(self.batch_ids)}"):
-            return
-        hook = self._hook()
-        try:
-            answers = await asyncio.gather(
-                *(hook.acancel_batch(batch_id) for batch_id in self.batch_ids), return_exceptions=True
-            )
-        finally:
-            await hook.aclose()
-        cancelled, refused = [], []
-        for batch_id, answer in zip(self.batch_ids, answers, strict=True):
-            if isinstance(answer, asyncio.CancelledError):
-                raise answer
-            if isinstance(answer, BaseException):
-                self.log.error("Could not cancel batch %s: %s", batch_id, answer)
-                refused.append(batch_id)
-            else:
-                self.log.info("Cancelled batch %s (now %s)", batch_id, answer.status)
-                cancelled.append(batch_id)
-        summary = (
-            f"On kill: cancelled {len(cancelled)} of {len(self.batch_ids)} batches "
-            f"({', '.join(cancelled) or 'none'}); could not cancel {', '.join(refused) or 'none'}"
-        )
-        (self.log.error if refused else self.log.info)(summary)
+        if await self._may_cancel(f"batches {', '.join(self.batch_ids)}"):
+            await self.cancel_all()

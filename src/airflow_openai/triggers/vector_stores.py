@@ -3,20 +3,17 @@ without blocking its event loop."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.triggers.base import TriggerEvent
 
 from airflow_openai.pacing import PollPacing
-from airflow_openai.triggers.base import OpenAIWaitTrigger
+from airflow_openai.triggers.base import ProgressWaitTrigger
 from airflow_openai.vector_stores.assessment import assess
 from airflow_openai.vector_stores.watch import FileBatchWatch
 
 
-class OpenAIVectorStoreFileBatchTrigger(OpenAIWaitTrigger):
+class OpenAIVectorStoreFileBatchTrigger(ProgressWaitTrigger):
     """Fires once every file batch has finished, one has failed or been cancelled, or the deadline
     has passed.
 
@@ -54,57 +51,34 @@ class OpenAIVectorStoreFileBatchTrigger(OpenAIWaitTrigger):
     def own_kwargs(self) -> dict[str, Any]:
         return {"vector_store_id": self.vector_store_id, "batch_ids": self.batch_ids}
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_openai.client.errors import OpenAIError
-        from airflow_openai.outage import is_outage
+    noun = "file batch"
+    nouns = "file batches"
 
-        store = self.vector_store_id
-        watch = FileBatchWatch(store, self.batch_ids, PollPacing(**self.pacing), self.started_at)
-        hook = self._hook()
-        try:
-            await asyncio.sleep(self._spread(watch.pacing.minimum))
-            while True:
-                now = time.time()
-                pending = watch.pending()
-                answers = await asyncio.gather(
-                    *(hook.aget_vector_store_file_batch(store, b) for b in pending), return_exceptions=True
-                )
-                for batch_id, answer in zip(pending, answers, strict=True):
-                    if isinstance(answer, Exception) and is_outage(answer):
-                        self.log.warning(
-                            "Polling file batch %s failed (%s); will try again", batch_id, answer
-                        )
-                        watch.poll_failed(answer)
-                        continue
-                    if isinstance(answer, OpenAIError | ValueError):
-                        message = f"polling file batch {batch_id} of vector store {store} failed: {answer}"
-                        yield self._event("error", watch, message)
-                        return
-                    if isinstance(answer, BaseException):
-                        raise answer
-                    assessment = assess(answer)
-                    watch.record(assessment, now)
-                    self.log.info(assessment.message)
-                failure = watch.failure()
-                if failure is not None:
-                    yield self._event("failed", watch, failure.message)
-                    return
-                if watch.all_finished():
-                    yield self._event("success", watch, watch.summary())
-                    return
-                if self.deadline is not None and now >= self.deadline:
-                    yield self._event("timeout", watch, "the file batches did not finish before the timeout")
-                    return
-                gave_up = watch.outage_exceeded(time.time())
-                if gave_up is not None:
-                    yield self._event("error", watch, gave_up)
-                    return
-                delay = watch.next_delay(now, self.deadline)
-                await asyncio.sleep(delay - self._spread(delay / 10))
-        finally:
-            await hook.aclose()
+    @property
+    def ids(self) -> list[str]:  # type: ignore[override]
+        return self.batch_ids
 
-    def _event(self, status: str, watch: FileBatchWatch, message: str) -> TriggerEvent:
+    def watch(self) -> FileBatchWatch:
+        return FileBatchWatch(
+            self.vector_store_id, self.batch_ids, PollPacing(**self.pacing), self.started_at
+        )
+
+    async def fetch(self, hook: Any, key: str) -> Any:
+        return await hook.aget_vector_store_file_batch(self.vector_store_id, key)
+
+    async def cancel_one(self, hook: Any, key: str) -> Any:
+        return await hook.acancel_vector_store_file_batch(self.vector_store_id, key)
+
+    def assess(self, answer: Any) -> Any:
+        return assess(answer)
+
+    def name(self, key: str) -> str:
+        return f"file batch {key} of vector store {self.vector_store_id}"
+
+    def finished_message(self, watch: Any) -> str:
+        return str(watch.summary())
+
+    def event(self, status: str, watch: FileBatchWatch, message: str) -> TriggerEvent:
         payload = {
             "status": status,
             "vector_store_id": self.vector_store_id,
@@ -125,28 +99,5 @@ class OpenAIVectorStoreFileBatchTrigger(OpenAIWaitTrigger):
         were cancelled and which could not be. Files already indexed stay in the store.
         """
         ids = ", ".join(self.batch_ids)
-        if not await self._may_cancel(f"file batches {ids} of vector store {self.vector_store_id}"):
-            return
-        hook = self._hook()
-        try:
-            answers = await asyncio.gather(
-                *(hook.acancel_vector_store_file_batch(self.vector_store_id, b) for b in self.batch_ids),
-                return_exceptions=True,
-            )
-        finally:
-            await hook.aclose()
-        cancelled, refused = [], []
-        for batch_id, answer in zip(self.batch_ids, answers, strict=True):
-            if isinstance(answer, asyncio.CancelledError):
-                raise answer
-            if isinstance(answer, BaseException):
-                self.log.error("Could not cancel file batch %s: %s", batch_id, answer)
-                refused.append(batch_id)
-            else:
-                self.log.info("Cancelled file batch %s (now %s)", batch_id, answer.status)
-                cancelled.append(batch_id)
-        summary = (
-            f"On kill: cancelled {len(cancelled)} of {len(self.batch_ids)} file batches "
-            f"({', '.join(cancelled) or 'none'}); could not cancel {', '.join(refused) or 'none'}"
-        )
-        (self.log.error if refused else self.log.info)(summary)
+        if await self._may_cancel(f"file batches {ids} of vector store {self.vector_store_id}"):
+            await self.cancel_all()
