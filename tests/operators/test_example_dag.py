@@ -97,3 +97,55 @@ def test_example_vector_store_dag_twice_then_after_an_edit(airflow_db, openai_em
     third = xcom_value(run_dag(dag, run_conf={**conf, "edit": True}, logical_date=None), "ingest")
     assert (third["replaced"], third["unchanged"]) == (1, len(DOCS) - 1) and uploads() == len(DOCS) + 1
     assert third["file_counts"]["completed"] == len(DOCS)
+
+
+def test_example_audit_logs_dag_exports_each_hour_once_and_snapshots_at_midnight(
+    airflow_db, openai_emulator_clean, tmp_path, monkeypatch
+):
+    """Two scheduled hours ending at midnight UTC, then a run without a logical date given a window
+    in its conf: one file per hour holding exactly its entries, one snapshot in the midnight run."""
+    import httpx
+    import pendulum
+
+    from airflow_openai.example_dags.example_openai_audit_logs import dag
+
+    emu = openai_emulator_clean
+    monkeypatch.setenv("AIRFLOW__OPENAI__OUTPUT_ROOT", f"file://{tmp_path}/shared")
+    emu.set_speed(0)
+    now = httpx.get(f"{emu.url}/_emulator/clock").json()["now"]
+    midnight = (int(now) // 86400 + 1) * 86400
+    emu.advance(midnight + 0.5 - now)
+    seeded = emu.seed_organization_activity(hours=24, events_per_hour=10, seed=3)
+    assert seeded["until"] == midnight
+    hour = pendulum.duration(hours=1)
+
+    states, hours, snapshots = [], [], []
+    for h in (1, 0):  # the hours ending at 23:00 and at midnight (dag.test keeps only the last run)
+        dag_run = run_dag(dag, logical_date=pendulum.from_timestamp(midnight - h * 3600, tz="UTC"))
+        states.append(task_states(dag_run))
+        hours.append(xcom_value(dag_run, "export_audit_logs"))
+        snapshots.append(xcom_value(dag_run, "snapshot"))
+    window = {
+        "start": pendulum.from_timestamp(midnight - 6 * 3600, tz="UTC").isoformat(),
+        "end": str(midnight),
+    }
+    manual = run_dag(dag, logical_date=None, run_conf=window)
+
+    assert states[0] == {"export_audit_logs": "success", "once_a_day": "success", "snapshot": "skipped"}
+    assert set(states[1].values()) == {"success"}
+    assert set(task_states(manual).values()) == {"success"}
+    for n, exported in enumerate(hours):
+        start = pendulum.from_timestamp(midnight - (2 - n) * 3600, tz="UTC")
+        assert (exported["start"], exported["end"]) == (start.isoformat(), (start + hour).isoformat())
+        assert exported["path"] == (
+            f"file://{tmp_path}/shared/{dag.dag_id}/export_audit_logs/"
+            f"{start:%Y%m%dT%H%M%S}Z-{start + hour:%Y%m%dT%H%M%S}Z.jsonl"
+        )
+        written = [json.loads(line) for line in Path(exported["path"][7:]).read_text().splitlines()]
+        assert exported["count"] == len(written) == 10 == sum(exported["event_types"].values())
+        assert all(start.int_timestamp <= e["effective_at"] < start.int_timestamp + 3600 for e in written)
+    assert xcom_value(manual, "export_audit_logs")["count"] == 60
+    snapshot = snapshots[1]
+    assert snapshots[0] is None
+    assert snapshot["counts"]["project"] >= 1 and snapshot["unused_key_days"] == 90
+    assert Path(snapshot["path"][7:]).read_text().count('"kind":"api_key"') == snapshot["counts"]["api_key"]
