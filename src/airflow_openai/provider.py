@@ -22,6 +22,7 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": "OpenAI Platform",
                 "python-modules": [
+                    "airflow_openai.operators.admin",
                     "airflow_openai.operators.batch",
                     "airflow_openai.operators.files",
                     "airflow_openai.operators.fine_tuning",
