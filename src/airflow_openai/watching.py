@@ -10,7 +10,8 @@ triggers drive the same watch.
 from __future__ import annotations
 
 import time
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
 
 from airflow_openai.outage import BACKOFF_CAP, Outage
 from airflow_openai.pacing import PollPacing
@@ -39,6 +40,8 @@ A = TypeVar("A", bound=Assessed)
 
 
 class ProgressWatch(Generic[A]):
+    noun = "batch"
+
     def __init__(
         self, ids: list[str], pacing: PollPacing, started_at: float, now: float | None = None
     ) -> None:
@@ -109,3 +112,47 @@ class ProgressWatch(Generic[A]):
     def statuses(self) -> dict[str, str]:
         """Id → its last status seen (objects not seen yet are left out)."""
         return {key: a.status for key, a in self.latest.items()}
+
+
+def wait_until_finished(
+    watch: ProgressWatch[A],
+    read: Callable[[str], A],
+    *,
+    deadline: float | None,
+    on_progress: Callable[[A], None] | None,
+    sleep: Callable[[float], Any],
+    clock: Callable[[], float],
+    log: Any,
+    timeout: type[Exception],
+) -> dict[str, A]:
+    """The blocking wait of the hook over `watch`: `read(id)` assesses one object.
+
+    Returns every object's final assessment once all have finished, or as soon as one has
+    failed (the caller decides what to do with the others); raises `timeout` past `deadline`
+    (a Unix time), and `OutageExceeded` when no poll has succeeded for the outage budget
+    (polls back off meanwhile). `on_progress` hears of every poll's assessment.
+    """
+    from airflow_openai.outage import OutageExceeded, is_outage
+
+    while True:
+        now = clock()
+        for key in watch.pending():
+            try:
+                assessment = read(key)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                watch.poll_failed(exc)
+                log.warning("Polling %s %s failed (%s); will try again", watch.noun, key, exc)
+                continue
+            watch.record(assessment, now)
+            if on_progress is not None:
+                on_progress(assessment)
+        if watch.failure() is not None or watch.all_finished():
+            return watch.latest
+        gave_up = watch.outage_exceeded(clock())
+        if gave_up is not None:
+            raise OutageExceeded(gave_up)
+        if deadline is not None and now >= deadline:
+            raise timeout(f"{watch.describe()} did not finish before the deadline")
+        sleep(watch.next_delay(now, deadline))

@@ -8,7 +8,7 @@ from typing import Any
 
 from airflow_openai.batch.assessment import BatchAssessment, assess
 from airflow_openai.batch.pacing import BatchWatch, PollPacing
-from airflow_openai.outage import OutageExceeded, is_outage
+from airflow_openai.watching import wait_until_finished
 
 
 class BatchTimeout(TimeoutError):
@@ -36,25 +36,13 @@ class BatchWaitMixin:
         when no poll has succeeded for `pacing.outage_budget` seconds (polls back off meanwhile).
         """
         watch = BatchWatch(list(batch_ids), pacing or PollPacing(), started_at or clock(), now=clock())
-        while True:
-            now = clock()
-            for batch_id in watch.pending():
-                try:
-                    assessment = assess(self.get_batch(batch_id))
-                except Exception as exc:
-                    if not is_outage(exc):
-                        raise
-                    watch.poll_failed(exc)
-                    self.log.warning("Polling batch %s failed (%s); will try again", batch_id, exc)
-                    continue
-                watch.record(assessment, now)
-                if on_progress is not None:
-                    on_progress(assessment)
-            if watch.failure() is not None or watch.all_finished():
-                return watch.latest
-            gave_up = watch.outage_exceeded(clock())
-            if gave_up is not None:
-                raise OutageExceeded(gave_up)
-            if deadline is not None and now >= deadline:
-                raise BatchTimeout(f"batches {', '.join(batch_ids)} did not finish before the deadline")
-            sleep(watch.next_delay(now, deadline))
+        return wait_until_finished(
+            watch,
+            lambda batch_id: assess(self.get_batch(batch_id)),
+            deadline=deadline,
+            on_progress=on_progress,
+            sleep=sleep,
+            clock=clock,
+            log=self.log,
+            timeout=BatchTimeout,
+        )

@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from airflow_openai.outage import OutageExceeded, is_outage
 from airflow_openai.pacing import PollPacing
 from airflow_openai.vector_stores.assessment import FileBatchAssessment, assess
 from airflow_openai.vector_stores.watch import FileBatchWatch
+from airflow_openai.watching import wait_until_finished
 
 
 class FileBatchTimeout(TimeoutError):
@@ -41,32 +41,16 @@ class VectorStoreWaitMixin:
         `pacing.outage_budget` seconds (polls back off meanwhile). `on_progress` hears of
         every poll's assessment of every batch still running.
         """
-        ids = list(batch_ids)
         watch = FileBatchWatch(
-            vector_store_id, ids, pacing or PollPacing(), started_at or clock(), now=clock()
+            vector_store_id, list(batch_ids), pacing or PollPacing(), started_at or clock(), now=clock()
         )
-        while True:
-            now = clock()
-            for batch_id in watch.pending():
-                try:
-                    assessment = assess(self.get_vector_store_file_batch(vector_store_id, batch_id))
-                except Exception as exc:
-                    if not is_outage(exc):
-                        raise
-                    watch.poll_failed(exc)
-                    self.log.warning("Polling file batch %s failed (%s); will try again", batch_id, exc)
-                    continue
-                watch.record(assessment, now)
-                if on_progress is not None:
-                    on_progress(assessment)
-            if watch.failure() is not None or watch.all_finished():
-                return watch.latest
-            gave_up = watch.outage_exceeded(clock())
-            if gave_up is not None:
-                raise OutageExceeded(gave_up)
-            if deadline is not None and now >= deadline:
-                raise FileBatchTimeout(
-                    f"file batches {', '.join(ids)} of vector store {vector_store_id} "
-                    "did not finish before the deadline"
-                )
-            sleep(watch.next_delay(now, deadline))
+        return wait_until_finished(
+            watch,
+            lambda batch_id: assess(self.get_vector_store_file_batch(vector_store_id, batch_id)),
+            deadline=deadline,
+            on_progress=on_progress,
+            sleep=sleep,
+            clock=clock,
+            log=self.log,
+            timeout=FileBatchTimeout,
+        )

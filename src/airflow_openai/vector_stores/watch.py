@@ -20,6 +20,8 @@ __all__ = ["FileBatchWatch", "PollPacing"]
 class FileBatchWatch(ProgressWatch[FileBatchAssessment]):
     """One wait over several file batches of one vector store."""
 
+    noun = "file batch"
+
     def __init__(
         self,
         vector_store_id: str,
