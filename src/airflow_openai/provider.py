@@ -36,6 +36,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_openai.sensors.batch",
                     "airflow_openai.sensors.fine_tuning",
+                    "airflow_openai.sensors.runs",
                     "airflow_openai.sensors.vector_stores",
                 ],
             }
@@ -46,6 +47,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_openai.triggers.batch",
                     "airflow_openai.triggers.fine_tuning",
+                    "airflow_openai.triggers.runs",
                     "airflow_openai.triggers.vector_stores",
                 ],
             }

@@ -36,6 +36,7 @@ from airflow_openai.hooks.batch_wait import BatchWaitMixin
 from airflow_openai.hooks.connection import settings_from_connection
 from airflow_openai.hooks.fine_tuning_wait import FineTuningWaitMixin
 from airflow_openai.hooks.off_loop import run_until_done, stoppable
+from airflow_openai.hooks.run_wait import RunWaitMixin
 from airflow_openai.hooks.vector_store_wait import VectorStoreWaitMixin
 from airflow_openai.models import OpenAIFile
 from airflow_openai.provider import CONN_TYPE
@@ -64,6 +65,7 @@ class OpenAIHook(
     VectorStoresAPI,
     VectorStoreWaitMixin,
     RunsAPI,
+    RunWaitMixin,
     OrganizationAPI,
     BaseHook,
 ):

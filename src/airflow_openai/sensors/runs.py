@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk import PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
 from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
-from airflow_openai.sensors.outage_memory import OutageMemory
+from airflow_openai.sensors.base import OpenAIBaseSensor
 
 NO_TOOLS_HERE = "; use OpenAIAssistantRunOperator with a tool_handler to answer them"
 
 
-class OpenAIRunSensor(BaseSensorOperator):
+class OpenAIRunSensor(OpenAIBaseSensor):
     """Succeeds when the run has completed and returns it as a dict; fails at once when it failed
     (with the server's code and message), ended incomplete (naming the token limit it reached),
     expired or was cancelled.
@@ -50,49 +48,30 @@ class OpenAIRunSensor(BaseSensorOperator):
         outage_budget: float = DEFAULT_OUTAGE_BUDGET,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(
+            openai_conn_id=openai_conn_id, deferrable=deferrable, outage_budget=outage_budget, **kwargs
+        )
         self.thread_id = thread_id
         self.run_id = run_id
-        self.openai_conn_id = openai_conn_id
-        self.deferrable = deferrable
-        self.outage_budget = outage_budget
-        self._outage = OutageMemory(outage_budget)
-
-    @cached_property
-    def hook(self) -> Any:
-        from airflow_openai.hooks.openai import OpenAIHook
-
-        return OpenAIHook(self.openai_conn_id)
 
     @property
     def _what(self) -> str:
         return f"run {self.run_id} on thread {self.thread_id}"
 
-    def execute(self, context: Any) -> Any:
-        if not self.deferrable:
-            return super().execute(context)
-        first = self.poke(context)
-        if first.is_done:
-            return first.xcom_value
-        from airflow_openai.pacing import PollPacing
+    def make_trigger(self, context: Any, deadline: float | None, pacing: dict[str, float]) -> Any:
         from airflow_openai.runs.watch import RUN_PACING
         from airflow_openai.triggers.runs import OpenAIRunTrigger
 
-        deadline = time.time() + self.timeout if self.timeout else None
-        pacing = PollPacing(
-            minimum=self.poke_interval,
-            maximum=max(RUN_PACING.maximum, self.poke_interval),
-            outage_budget=self.outage_budget,
-        ).to_dict()
-        trigger = OpenAIRunTrigger(
+        # A run takes seconds to minutes: polls grow with its age only up to RUN_PACING's cap.
+        capped = {**pacing, "maximum": max(RUN_PACING.maximum, self.poke_interval)}
+        return OpenAIRunTrigger(
             self.thread_id,
             self.run_id,
             self.openai_conn_id,
             deadline=deadline,
-            pacing=pacing,
+            pacing=capped,
             cancel_on_kill=False,
         )
-        self.defer(trigger=trigger, method_name="execute_complete")
 
     def poke(self, context: Any) -> PokeReturnValue:
         from airflow_openai.runs.assessment import assess
@@ -119,7 +98,9 @@ class OpenAIRunSensor(BaseSensorOperator):
         if event["status"] == "action":
             raise AirflowException(event["message"] + NO_TOOLS_HERE)
         if event["status"] != "success":
-            raise AirflowException(f"Waiting for {self._what} ended with {event['status']}: {event['message']}")
+            raise AirflowException(
+                f"Waiting for {self._what} ended with {event['status']}: {event['message']}"
+            )
         run = waited_out(
             lambda: self.hook.get_run(self.thread_id, self.run_id),
             f"Reading {self._what}",

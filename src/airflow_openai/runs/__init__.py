@@ -1,0 +1,1 @@
+"""Assistant runs: where a run stands, and waiting on it."""
