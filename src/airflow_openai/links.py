@@ -98,3 +98,27 @@ class OpenAIVectorStoreLink(BaseOperatorLink):
         if not store_id:
             return ""
         return vector_store_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), str(store_id))
+
+
+THREAD_XCOM_KEY = "thread_id"
+
+
+def thread_url(dashboard_url: str | None, thread_id: str | None) -> str:
+    """The thread's page on the dashboard at `dashboard_url`, or "" without one."""
+    if not dashboard_url or not thread_id:
+        return ""
+    return f"{dashboard_url.rstrip('/')}/threads/{quote(thread_id, safe='')}"
+
+
+class OpenAIThreadLink(BaseOperatorLink):
+    """ "OpenAI thread": the thread the task's run answered in, on the dashboard of its connection."""
+
+    name = "OpenAI thread"
+
+    def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        thread_id = XCom.get_value(ti_key=ti_key, key=THREAD_XCOM_KEY)
+        if not thread_id:
+            return ""
+        return thread_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), str(thread_id))

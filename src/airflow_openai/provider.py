@@ -26,6 +26,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_openai.operators.batch",
                     "airflow_openai.operators.files",
                     "airflow_openai.operators.fine_tuning",
+                    "airflow_openai.operators.runs",
                     "airflow_openai.operators.vector_stores",
                 ],
             }
@@ -64,6 +65,7 @@ def get_provider_info() -> dict[str, Any]:
             "airflow_openai.links.OpenAIBatchLink",
             "airflow_openai.links.OpenAIFineTuningJobLink",
             "airflow_openai.links.OpenAIVectorStoreLink",
+            "airflow_openai.links.OpenAIThreadLink",
         ],
         "config": {
             "openai": {

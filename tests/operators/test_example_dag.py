@@ -149,3 +149,14 @@ def test_example_audit_logs_dag_exports_each_hour_once_and_snapshots_at_midnight
     assert snapshots[0] is None
     assert snapshot["counts"]["project"] >= 1 and snapshot["unused_key_days"] == 90
     assert Path(snapshot["path"][7:]).read_text().count('"kind":"api_key"') == snapshot["counts"]["api_key"]
+
+
+def test_example_runs_dag_answers_the_tool_call_in_the_worker(airflow_db, openai_emulator_clean):
+    from airflow_openai.example_dags.example_openai_runs import dag
+
+    openai_emulator_clean.set_speed(600)
+    dag_run = run_dag(dag, logical_date=None)
+    assert set(task_states(dag_run).values()) == {"success"}
+    result = xcom_value(dag_run, "ask")
+    assert result["status"] == "completed" and result["tool_calls_answered"] == 1
+    assert "shipped" in result["messages"][-1]

@@ -12,9 +12,11 @@ from airflow_openai.operators.files import (
     OpenAIUploadFileOperator,
 )
 from airflow_openai.operators.fine_tuning import OpenAIFineTuningJobOperator
+from airflow_openai.operators.runs import OpenAIAssistantRunOperator
 from airflow_openai.operators.vector_stores import OpenAIVectorStoreIngestOperator
 
 __all__ = [
+    "OpenAIAssistantRunOperator",
     "OpenAIAuditLogsToStorageOperator",
     "OpenAIBaseOperator",
     "OpenAIBatchOperator",
