@@ -4,7 +4,9 @@ On a real Airflow (a throw-away `AIRFLOW_HOME` with SQLite), against a local Ope
 emulator (no key, no network, no bill): 1,000 prompts go through `OpenAIBatchOperator`
 in deferrable mode; then a ticket router is fine-tuned from records in the triggerer and
 compared with its base model on held-out tickets; then a handbook folder is synced into a
-vector store twice, the second run finding nothing to do. The runs have no logical date, as ones
+vector store twice, the second run finding nothing to do; an assistant answers with a tool
+call answered in the worker; and a day of organization activity is exported hour by hour,
+with a snapshot for access reviews. The runs have no logical date, as ones
 triggered from the REST API or `airflow dags trigger` without `-l`; outputs go under
 `[openai] output_root`. It prints what a DAG author would look at afterwards, with the
 dashboard links.
@@ -50,19 +52,22 @@ def main(reviews: int = 1000) -> int:
 
         summarise = cast("OpenAIBatchOperator", batch_dag.get_task("summarise"))
         summarise.deferrable = True
+        from airflow_openai.example_dags.example_openai_runs import dag as runs_dag
         from airflow_openai.example_dags.example_openai_vector_store import dag as vector_store_dag
 
         failed = _summary(*_run(batch_dag, run_conf={"reviews": reviews}))
         failed |= _fine_tuning_summary(*_run(fine_tuning_dag))
         for run in ("first run", "second run, nothing changed"):
             failed |= _vector_store_summary(run, *_run(vector_store_dag))
+        failed |= _runs_summary(*_run(runs_dag))
+        failed |= _audit_demo(emulator)
         return failed
 
 
-def _run(dag: DAG, **kwargs: Any) -> tuple[DagRun, float]:
+def _run(dag: DAG, logical_date: Any = None, **kwargs: Any) -> tuple[DagRun, float]:
     _serialize(dag)
     started = time.monotonic()
-    dag_run = dag.test(logical_date=None, **kwargs)
+    dag_run = dag.test(logical_date=logical_date, **kwargs)
     return dag_run, time.monotonic() - started
 
 
@@ -171,6 +176,62 @@ def _vector_store_summary(which: str, dag_run: DagRun, elapsed: float) -> int:
     )
     print(f"  dashboard: {_xcom(dag_run, 'ingest', OpenAIVectorStoreLink().xcom_key) or '(no link)'}")
     return 0 if _succeeded(dag_run) else 1
+
+
+def _runs_summary(dag_run: DagRun, elapsed: float) -> int:
+    result = _xcom(dag_run, "ask")
+    print()
+    print(f"DAG run {dag_run.dag_id}: {dag_run.state} in {elapsed:.1f}s")
+    if not isinstance(result, dict):
+        print("The run left no answer: see the log above.")
+        return 1
+    print(
+        f"  run {result['run_id']} on thread {result['thread_id']}: {result['status']}, "
+        f"{result['tool_calls_answered']} round of tool calls answered in the worker"
+    )
+    for text in result["messages"]:
+        print("  assistant: " + text.replace("\n", "\n             "))
+    return 0 if _succeeded(dag_run) else 1
+
+
+def _audit_demo(emulator: Any) -> int:
+    """A day of organization activity on the emulator, two hours of it exported, and a snapshot."""
+    import httpx
+    import pendulum
+
+    from airflow_openai.example_dags.example_openai_audit_logs import dag
+
+    emulator.set_speed(0)  # the emulator's clock stands still: the hours below are exactly its hours
+    now = httpx.get(f"{emulator.url}/_emulator/clock").json()["now"]
+    emulator.seed_organization_activity(hours=24, events_per_hour=12)
+    last_hour = int(now) // 3600 * 3600
+    failed = 0
+    for hours_back in (1, 0):  # the runs whose hours end one hour ago and at the last full hour
+        dag_run, elapsed = _run(
+            dag, logical_date=pendulum.from_timestamp(last_hour - hours_back * 3600, tz="UTC")
+        )
+        exported = _xcom(dag_run, "export_audit_logs")
+        print()
+        if not isinstance(exported, dict):
+            print(
+                f"DAG run {dag_run.dag_id}: {dag_run.state}; the export left no summary: see the log above."
+            )
+            failed = 1
+            continue
+        print(
+            f"DAG run {dag_run.dag_id}, {exported['start']} to {exported['end']}: {dag_run.state} in {elapsed:.1f}s"
+        )
+        print(f"  {exported['count']} audit log entries -> {exported['path']}")
+        print(f"  by type: {exported['event_types']}")
+        failed |= 0 if _succeeded(dag_run) else 1
+    dag_run, elapsed = _run(dag)
+    snapshot = _xcom(dag_run, "snapshot")
+    print()
+    print(f"DAG run {dag_run.dag_id} without a logical date (snapshot): {dag_run.state} in {elapsed:.1f}s")
+    if isinstance(snapshot, dict):
+        print(f"  inventory {snapshot['counts']} -> {snapshot['path']}")
+        print(f"  keys unused for {snapshot['unused_key_days']} days: {len(snapshot['unused_keys'] or [])}")
+    return failed | (0 if _succeeded(dag_run) else 1)
 
 
 if __name__ == "__main__":
