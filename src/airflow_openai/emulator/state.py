@@ -67,8 +67,12 @@ class EmulatorState:
         return answer if answer is not None else self.responder(url, body)
 
     def reset(self) -> None:
+        """Empty, and back on the wall clock: a long test session at high speeds does not leave
+        the next test's emulated "now" days ahead of the worker's."""
         with self.lock:
             self.store.reset()
+            self.clock.back_to_wall_time()
+            self._saved_at = 0.0
             self.faults.clear()
             self.digests.clear()
             self.requests.clear()
