@@ -26,7 +26,10 @@ TOOL = {
 
 @pytest.fixture(autouse=True)
 def quick_runs(emu):
-    emu.set_speed(600)
+    """Runs take a few emulated seconds; a run waiting on tool outputs expires after 600 of them,
+    so the clock must not run so fast that a deferral's round trip outlasts that (60 × real time:
+    ten seconds)."""
+    emu.set_speed(60)
 
 
 def _assistant(hook, tools=None):
@@ -175,3 +178,41 @@ def test_bad_messages_are_refused_before_anything_is_created(emu, emu_hook):
     with pytest.raises(AirflowFailException, match=r"messages\[1\] must be a string"):
         _run(_operator(_assistant(emu_hook), messages=["ok", 42]))
     assert emu.requests("/v1/threads", "POST") == 0
+
+
+def test_a_retry_finds_the_run_an_attempt_made_before_it_died(emu, emu_hook):
+    """The thread was recorded, the run created, the worker died before recording the run: the
+    retry finds the run by the task's tags instead of starting a second (which the thread would
+    refuse while the first runs, and pay for after)."""
+
+    class Store(dict):
+        def set(self, key, value):
+            self[key] = value
+
+    emu.set_speed(0)
+    assistant_id = _assistant(emu_hook)
+    store = Store()
+    first = _operator(assistant_id, messages=["one", "two"], thread_id=None)
+    first._identity = __import__("airflow_openai.batch.identity", fromlist=["TaskIdentity"]).TaskIdentity(
+        "stand_in_dag", "ask", "manual__1", -1
+    )
+    thread_id, run_id = first._start({"task_state_store": store}, [{"role": "user", "content": "one"}])
+    store["openai_assistant_run"].pop("run_id")  # as if the worker died before recording it
+
+    retry = _operator(assistant_id, messages=["one", "two"], wait_for_completion=False)
+    result = _run(retry, task_state_store=store)
+    assert (result["thread_id"], result["run_id"]) == (thread_id, run_id)
+    assert len(list(emu_hook.list_runs(thread_id))) == 1
+
+
+def test_messages_on_a_given_thread_go_in_with_the_run_once(emu, emu_hook):
+    emu.set_speed(0)
+    thread = emu_hook.create_thread()
+    result = _run(
+        _operator(
+            _assistant(emu_hook), messages=["one", "two"], thread_id=thread.id, wait_for_completion=False
+        )
+    )
+    emu.advance(10)
+    roles = [(m.role, m.text) for m in emu_hook.list_messages(thread.id, order="asc")]
+    assert roles[:2] == [("user", "one"), ("user", "two")] and result["thread_id"] == thread.id

@@ -15,8 +15,12 @@ from airflow_openai.operators.base import OpenAIBaseOperator
 from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, OutageExceeded, waited_out
 
 STATE_KEY = "openai_assistant_run"
-RESTARTABLE = frozenset({"failed", "cancelled", "expired", "incomplete"})
-"""A retry of the task starts a new run on the same thread after a run that ended so."""
+RESTARTABLE = frozenset({"failed", "expired"})
+"""Endings a retry may start afresh (a server error, outputs not sent in time) with a new run on the
+same thread. `incomplete` (token limits) would end the same way again, and `cancelled` was
+someone's decision: those fail the task without a retry."""
+FINAL = frozenset({"incomplete", "cancelled"})
+TAG_PREFIX = "airflow_"
 
 
 class OpenAIAssistantRunOperator(OpenAIBaseOperator):
@@ -97,7 +101,8 @@ class OpenAIAssistantRunOperator(OpenAIBaseOperator):
         self.outage_budget = outage_budget
         self._identity: Any = None
         self._run: tuple[str, str] | None = None
-        self._answered = 0
+        self._rounds = 0
+        self._answered_calls: set[str] = set()
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -129,7 +134,8 @@ class OpenAIAssistantRunOperator(OpenAIBaseOperator):
         if event["status"] == "error":
             raise AirflowException(f"{event['message']}; the run goes on, and a retry reattaches to it")
         if event["status"] != "success":
-            raise AirflowException(str(event["message"]))
+            final = event.get("run_status") in FINAL
+            raise (AirflowFailException if final else AirflowException)(str(event["message"]))
         return self._collect(context, thread_id, run_id)
 
     def on_kill(self) -> None:
@@ -157,7 +163,12 @@ class OpenAIAssistantRunOperator(OpenAIBaseOperator):
     # -- steps ---------------------------------------------------------------------------------------
 
     def _start(self, context: Any, messages: list[dict[str, Any]]) -> tuple[str, str]:
-        """The thread and the run: recorded by an earlier attempt, or made now (each recorded at once)."""
+        """The thread and the run: recorded by an earlier attempt, found on the thread by this task's
+        tags (an attempt that died before recording it), or made now.
+
+        On a new thread the messages go in with the thread; on a given thread they go in with the
+        run (`additional_messages`): either way they are added in one request, and once.
+        """
         state = self._state(context)
         thread_id = state.get("thread_id")
         run_id = state.get("run_id")
@@ -177,25 +188,55 @@ class OpenAIAssistantRunOperator(OpenAIBaseOperator):
                 run.status,
                 thread_id,
             )
-        if not thread_id:
-            if self.thread_id:
-                thread_id = str(self.thread_id)
-                for message in messages:
-                    self._call(lambda m=message: self.hook.create_message(thread_id, **m), "Adding a message")
-            else:
-                thread = self._call(lambda: self.hook.create_thread(messages=messages), "Creating a thread")
-                thread_id = str(thread.id)
-            self._save(context, thread_id=thread_id)  # the messages are in: a retry does not add them again
+        tags = self._tags()
+        options = dict(self.run_parameters)
+        options["metadata"] = {**dict(options.get("metadata") or {}), **tags}
+        if thread_id and not run_id:
+            found = self._call(lambda: self._tagged_run(thread_id, tags), "Looking for this task's run")
+            if found is not None:
+                self.log.info(
+                    "Reattaching to run %s on thread %s, made by an attempt that died", found.id, thread_id
+                )
+                self._save(context, run_id=found.id)
+                return str(thread_id), str(found.id)
+        if not thread_id and self.thread_id:
+            thread_id = str(self.thread_id)
+            options["additional_messages"] = messages
+        elif not thread_id:
+            thread = self._call(lambda: self.hook.create_thread(messages=messages), "Creating a thread")
+            thread_id = str(thread.id)
             self.log.info("Thread %s holds the %d messages", thread_id, len(messages))
+        self._save(context, thread_id=thread_id)
         run = self._call(
-            lambda: self.hook.create_run(thread_id, self.assistant_id, **self.run_parameters),
-            "Creating the run",
+            lambda: self.hook.create_run(thread_id, self.assistant_id, **options), "Creating the run"
         )
-        self._save(context, thread_id=thread_id, run_id=run.id, answered=0)
+        self._save(context, thread_id=thread_id, run_id=run.id, rounds=0, answered_calls=[])
         self.log.info(
             "Run %s of assistant %s on thread %s (%s)", run.id, self.assistant_id, thread_id, run.status
         )
         return str(thread_id), str(run.id)
+
+    def _tags(self) -> dict[str, str]:
+        """Which task instance made a run: in its metadata, so a retry finds it."""
+        identity = self._identity
+        return {
+            f"{TAG_PREFIX}dag_id": identity.dag_id[:512],
+            f"{TAG_PREFIX}task_id": identity.task_id[:512],
+            f"{TAG_PREFIX}run_id": identity.run_id[:512],
+            f"{TAG_PREFIX}map_index": str(identity.map_index),
+        }
+
+    def _tagged_run(self, thread_id: str, tags: dict[str, str]) -> Any:
+        """The newest run on the thread carrying this task's tags that a retry may take over."""
+        for run in self.hook.list_runs(thread_id, limit=20, order="desc"):
+            metadata = getattr(run, "metadata", None) or {}
+            if (
+                all(metadata.get(key) == value for key, value in tags.items())
+                and run.status not in RESTARTABLE
+            ):
+                return run
+            break  # only the newest: a thread runs one at a time, and an older one is over
+        return None
 
     def _wait(self, context: Any, thread_id: str, run_id: str, started_at: float) -> Any:
         from airflow_openai.pacing import PollPacing
@@ -234,21 +275,31 @@ class OpenAIAssistantRunOperator(OpenAIBaseOperator):
             except OutageExceeded as exc:
                 raise AirflowException(f"{exc}; the run goes on, and a retry reattaches to it") from None
             if final.outcome == "action":
-                self._answer(context, thread_id, run_id, list(final.tool_calls))
+                if not self._answer(context, thread_id, run_id, list(final.tool_calls)):
+                    time.sleep(self.poll_interval)  # answered already: the run has not taken them in yet
                 continue
             if final.outcome != "succeeded":
-                raise AirflowException(final.message)
+                raise (AirflowFailException if final.status in FINAL else AirflowException)(final.message)
             return self._collect(context, thread_id, run_id)
 
-    def _answer(self, context: Any, thread_id: str, run_id: str, calls: list[dict[str, Any]]) -> None:
-        """Answer the run's tool calls with the handler, here in the worker, and submit the outputs."""
+    def _answer(self, context: Any, thread_id: str, run_id: str, calls: list[dict[str, Any]]) -> bool:
+        """Answer the run's tool calls with the handler, here in the worker, and submit the outputs.
+
+        Calls already answered (a run read again before it took the outputs in) are not answered
+        twice: the wait simply goes on.
+        """
+        state = self._state(context)
+        done = set(state.get("answered_calls") or []) | self._answered_calls
+        calls = [call for call in calls if call.get("id") not in done]
+        if not calls:
+            return False
         names = ", ".join(f"{call.get('name')}({call.get('id')})" for call in calls)
         if self.tool_handler is None:
             raise AirflowFailException(
                 f"Run {run_id} waits on tool outputs for {names}, and the task has no tool_handler to answer them"
             )
-        answered = max(int(self._state(context).get("answered") or 0), self._answered) + 1
-        if answered > self.max_tool_rounds:
+        rounds = max(int(state.get("rounds") or 0), self._rounds) + 1
+        if rounds > self.max_tool_rounds:
             self._cancel(
                 thread_id,
                 run_id,
@@ -272,8 +323,10 @@ class OpenAIAssistantRunOperator(OpenAIBaseOperator):
         self._call(
             lambda: self.hook.submit_tool_outputs(thread_id, run_id, outputs), "Submitting the tool outputs"
         )
-        self._answered = answered
-        self._save(context, answered=answered)
+        self._rounds = rounds
+        self._answered_calls |= {str(call["id"]) for call in calls}
+        self._save(context, rounds=rounds, answered_calls=sorted(done | self._answered_calls))
+        return True
 
     def _collect(self, context: Any, thread_id: str, run_id: str) -> dict[str, Any]:
         """The assistant's messages of this run, oldest first, and the run's usage."""
@@ -290,7 +343,9 @@ class OpenAIAssistantRunOperator(OpenAIBaseOperator):
             "run_id": run_id,
             "status": run.status,
             "messages": texts,
-            "tool_calls_answered": max(int(self._state(context).get("answered") or 0), self._answered),
+            "tool_calls_answered": len(
+                set(self._state(context).get("answered_calls") or []) | self._answered_calls
+            ),
             "usage": usage,
         }
 

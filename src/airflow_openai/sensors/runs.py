@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
 from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
 from airflow_openai.sensors.base import OpenAIBaseSensor
@@ -83,10 +83,11 @@ class OpenAIRunSensor(OpenAIBaseSensor):
             return PokeReturnValue(is_done=False)
         assessment = assess(run)
         self.log.info(assessment.message)
+        # A run that ended, or waits on outputs only an operator can give, stays so: no retry.
         if assessment.outcome == "failed":
-            raise AirflowException(assessment.message)
+            raise AirflowFailException(assessment.message)
         if assessment.outcome == "action":
-            raise AirflowException(assessment.message + NO_TOOLS_HERE)
+            raise AirflowFailException(assessment.message + NO_TOOLS_HERE)
         return PokeReturnValue(is_done=assessment.outcome == "succeeded", xcom_value=run.to_dict())
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
@@ -96,7 +97,9 @@ class OpenAIRunSensor(OpenAIBaseSensor):
                 f"of {self.timeout:g} s (its last status: {event.get('run_status', 'not seen yet')})"
             )
         if event["status"] == "action":
-            raise AirflowException(event["message"] + NO_TOOLS_HERE)
+            raise AirflowFailException(event["message"] + NO_TOOLS_HERE)
+        if event["status"] == "failed":
+            raise AirflowFailException(f"Waiting for {self._what} ended with failed: {event['message']}")
         if event["status"] != "success":
             raise AirflowException(
                 f"Waiting for {self._what} ended with {event['status']}: {event['message']}"
