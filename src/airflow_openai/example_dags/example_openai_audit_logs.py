@@ -17,7 +17,7 @@ organization (users, invites, projects, project members, service accounts, API k
 ``last_used_at``), listing in its XCom the keys unused for ``unused_key_days``.
 
 A run triggered without a logical date (the REST API, ``airflow dags trigger`` without ``-l``)
-has no hour of its own: it exports the hour before it was triggered, or the stretch its conf
+has no hour of its own: it exports the last full hour before it was triggered, or the stretch its conf
 names, e.g. ``airflow dags trigger example_openai_audit_logs -c '{"start":
 "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"}'``. Such a run always takes the
 snapshot.
@@ -55,10 +55,10 @@ with DAG(
 ) as dag:
     export_audit_logs = OpenAIAuditLogsToStorageOperator(
         task_id="export_audit_logs",
-        # The run's own hour; a run without one (no logical date) exports the hour before it was
-        # triggered, unless its conf names the stretch to export.
-        start="{{ params.start or dag_run.data_interval_start or dag_run.run_after - macros.timedelta(hours=1) }}",
-        end="{{ params.end or dag_run.data_interval_end or dag_run.run_after }}",
+        # The run's own hour; a run without one (no logical date) exports the last full hour before
+        # it was triggered (the same file an hourly run writes), unless its conf names a stretch.
+        start="{{ params.start or dag_run.data_interval_start or (dag_run.run_after.replace(minute=0, second=0, microsecond=0) - macros.timedelta(hours=1)) }}",
+        end="{{ params.end or dag_run.data_interval_end or dag_run.run_after.replace(minute=0, second=0, microsecond=0) }}",
     )
 
     @task.short_circuit
