@@ -52,73 +52,65 @@ class OpenAIBatchLink(BaseOperatorLink):
 
 
 FINE_TUNING_JOB_XCOM_KEY = "fine_tuning_job_id"
-
-
-def fine_tuning_job_url(dashboard_url: str | None, job_id: str | None) -> str:
-    """The job's page on the dashboard at `dashboard_url` (`/finetune/{id}`), or "" without one."""
-    if not dashboard_url or not job_id:
-        return ""
-    return f"{dashboard_url.rstrip('/')}/finetune/{quote(job_id, safe='')}"
-
-
-class OpenAIFineTuningJobLink(BaseOperatorLink):
-    """ "OpenAI fine-tuning job": the task's job on the dashboard of its connection, built from
-    what the task pushed when it created (or reattached to) the job."""
-
-    name = "OpenAI fine-tuning job"
-
-    def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
-
-        job_id = XCom.get_value(ti_key=ti_key, key=FINE_TUNING_JOB_XCOM_KEY)
-        if not job_id:
-            return ""
-        return fine_tuning_job_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), str(job_id))
-
-
 VECTOR_STORE_XCOM_KEY = "vector_store_id"
-
-
-def vector_store_url(dashboard_url: str | None, vector_store_id: str | None) -> str:
-    """The store's page on the dashboard at `dashboard_url`, or "" without one."""
-    if not dashboard_url or not vector_store_id:
-        return ""
-    return f"{dashboard_url.rstrip('/')}/storage/vector_stores/{quote(vector_store_id, safe='')}"
-
-
-class OpenAIVectorStoreLink(BaseOperatorLink):
-    """ "OpenAI vector store": the store the task filled, on the dashboard of its connection."""
-
-    name = "OpenAI vector store"
-
-    def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
-
-        store_id = XCom.get_value(ti_key=ti_key, key=VECTOR_STORE_XCOM_KEY)
-        if not store_id:
-            return ""
-        return vector_store_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), str(store_id))
-
-
 THREAD_XCOM_KEY = "thread_id"
 
 
-def thread_url(dashboard_url: str | None, thread_id: str | None) -> str:
-    """The thread's page on the dashboard at `dashboard_url`, or "" without one."""
-    if not dashboard_url or not thread_id:
+def page_url(dashboard_url: str | None, section: str, object_id: str | None) -> str:
+    """`{dashboard}/{section}/{id}`, or "" without a dashboard or an id (Airflow then shows the
+    button disabled)."""
+    if not dashboard_url or not object_id:
         return ""
-    return f"{dashboard_url.rstrip('/')}/threads/{quote(thread_id, safe='')}"
+    return f"{dashboard_url.rstrip('/')}/{section}/{quote(object_id, safe='')}"
 
 
-class OpenAIThreadLink(BaseOperatorLink):
-    """ "OpenAI thread": the thread the task's run answered in, on the dashboard of its connection."""
+def fine_tuning_job_url(dashboard_url: str | None, job_id: str | None) -> str:
+    return page_url(dashboard_url, "finetune", job_id)
 
-    name = "OpenAI thread"
+
+def vector_store_url(dashboard_url: str | None, vector_store_id: str | None) -> str:
+    return page_url(dashboard_url, "storage/vector_stores", vector_store_id)
+
+
+def thread_url(dashboard_url: str | None, thread_id: str | None) -> str:
+    return page_url(dashboard_url, "threads", thread_id)
+
+
+class _ObjectPageLink(BaseOperatorLink):
+    """A link to one object's page, built from what the task pushed (as `OpenAIBatchLink` is):
+    the object's id under `xcom_key` and the dashboard root of its connection."""
+
+    xcom_key_of_id = ""
+    section = ""
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
         from airflow.sdk.execution_time.xcom import XCom
 
-        thread_id = XCom.get_value(ti_key=ti_key, key=THREAD_XCOM_KEY)
-        if not thread_id:
+        object_id = XCom.get_value(ti_key=ti_key, key=self.xcom_key_of_id)
+        if not object_id:
             return ""
-        return thread_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), str(thread_id))
+        return page_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), self.section, str(object_id))
+
+
+class OpenAIFineTuningJobLink(_ObjectPageLink):
+    """ "OpenAI fine-tuning job": the task's job on the dashboard of its connection."""
+
+    name = "OpenAI fine-tuning job"
+    xcom_key_of_id = FINE_TUNING_JOB_XCOM_KEY
+    section = "finetune"
+
+
+class OpenAIVectorStoreLink(_ObjectPageLink):
+    """ "OpenAI vector store": the store the task filled, on the dashboard of its connection."""
+
+    name = "OpenAI vector store"
+    xcom_key_of_id = VECTOR_STORE_XCOM_KEY
+    section = "storage/vector_stores"
+
+
+class OpenAIThreadLink(_ObjectPageLink):
+    """ "OpenAI thread": the thread the task's run answered in, on the dashboard of its connection."""
+
+    name = "OpenAI thread"
+    xcom_key_of_id = THREAD_XCOM_KEY
+    section = "threads"
