@@ -82,6 +82,8 @@ def test_records_become_a_fine_tuned_model_with_metrics(airflow_db, emu, emu_hoo
     for event_line in _event_lines(emu_hook, job.id):
         assert log.count(event_line) == 1, event_line
     assert xcom_value(dag_run, "fine_tune", key="fine_tuning_job_id") == job.id
+    link = xcom_value(dag_run, "fine_tune", key="_link_OpenAIFineTuningJobLink")  # what the UI shows
+    assert link == f"{emu.dashboard_url}/finetune/{job.id}"
 
 
 def test_bad_data_is_refused_with_the_line_before_any_upload(airflow_db, emu, emu_hook, new_dag):

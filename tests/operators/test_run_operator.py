@@ -93,6 +93,8 @@ def test_tool_calls_are_answered_in_the_worker_across_a_deferral(airflow_db, emu
     assert result["status"] == "completed" and result["tool_calls_answered"] == 1
     assert "tomorrow" in result["messages"][-1]
     assert xcom_value(dag_run, "ask", key="thread_id") == result["thread_id"]
+    link = xcom_value(dag_run, "ask", key="_link_OpenAIThreadLink")
+    assert link == f"{emu.dashboard_url}/threads/{result['thread_id']}"
 
 
 def test_a_run_needing_tools_without_a_handler_fails_naming_them(emu, emu_hook):

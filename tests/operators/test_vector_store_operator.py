@@ -211,6 +211,8 @@ def test_a_retried_task_reattaches_to_its_file_batch(
     assert _uploads(emu) == 20, "nothing uploaded twice"
     assert emu.requests("/v1/vector_stores/*/file_batches", "POST") == 1, "the retry reattached"
     assert xcom_value(dag_run, "ingest", key="vector_store_id") == result["vector_store_id"]
+    link = xcom_value(dag_run, "ingest", key="_link_OpenAIVectorStoreLink")
+    assert link == f"{emu.dashboard_url}/storage/vector_stores/{result['vector_store_id']}"
 
 
 def test_a_source_that_matches_nothing_changes_nothing(emu, emu_hook, tmp_path):
