@@ -117,7 +117,7 @@ class OpenAIAssistantRunOperator(OpenAIBaseOperator):
         context["ti"].xcom_push(key=DASHBOARD_XCOM_KEY, value=self.hook.settings.dashboard_url or "")
         if not self.wait_for_completion:
             return {"thread_id": thread_id, "run_id": run_id}
-        return self._wait(context, thread_id, run_id, started_at=time.time())
+        return self._wait(context, thread_id, run_id, started_at=self._wait_started(context, fresh=True))
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
         """Resume after the trigger fired: answer tool calls here, in the worker, and wait again."""
@@ -128,7 +128,7 @@ class OpenAIAssistantRunOperator(OpenAIBaseOperator):
         self._run = (thread_id, run_id)
         if event["status"] == "action":
             self._answer(context, thread_id, run_id, list(event.get("tool_calls") or []))
-            return self._wait(context, thread_id, run_id, started_at=time.time())
+            return self._wait(context, thread_id, run_id, started_at=self._wait_started(context))
         if event["status"] == "timeout":
             self._give_up_on_timeout(thread_id, run_id)
         if event["status"] == "error":
@@ -215,6 +215,17 @@ class OpenAIAssistantRunOperator(OpenAIBaseOperator):
             "Run %s of assistant %s on thread %s (%s)", run.id, self.assistant_id, thread_id, run.status
         )
         return str(thread_id), str(run.id)
+
+    def _wait_started(self, context: Any, fresh: bool = False) -> float:
+        """When this attempt began waiting: `timeout` bounds the whole wait, tool rounds and the
+        deferrals between them included (a retry is a new attempt, with a new wait)."""
+        attempt = getattr(context.get("ti"), "try_number", 1)
+        state = self._state(context)
+        if not fresh and state.get("wait_attempt") == attempt and state.get("wait_started"):
+            return float(state["wait_started"])
+        started = time.time()
+        self._save(context, wait_started=started, wait_attempt=attempt)
+        return started
 
     def _tags(self) -> dict[str, str]:
         """Which task instance made a run: in its metadata, so a retry finds it."""
