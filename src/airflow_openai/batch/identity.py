@@ -12,15 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_openai.metadata import METADATA_KEY_MAX, METADATA_PAIRS, METADATA_VALUE_MAX
 from airflow_openai.models import Batch
 
 TAG_PREFIX = "airflow_"
-METADATA_PAIRS = 16
-"""The API's limit on a batch's metadata (the spec's `Metadata`: 16 pairs, keys up to 64
-characters, values up to 512), which the operator's own tags count against."""
-METADATA_KEY_MAX = 64
-METADATA_VALUE_MAX = 512
 TAG_COUNT = 6
+"""The pairs of a batch's metadata the operator's own tags take (see `metadata` for the API's limits)."""
 MAX_USER_METADATA = METADATA_PAIRS - TAG_COUNT
 SEARCH_LIMIT = 500
 NOT_REATTACHABLE = frozenset({"failed", "cancelling", "cancelled"})

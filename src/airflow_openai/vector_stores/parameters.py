@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_openai.batch.identity import METADATA_KEY_MAX, METADATA_PAIRS, METADATA_VALUE_MAX
+from airflow_openai.metadata import METADATA_KEY_MAX, METADATA_PAIRS, METADATA_VALUE_MAX
 
 STORE_KEY_METADATA = "airflow_store_key"
 
