@@ -8,11 +8,9 @@ the API lists them, by id, name and ``redacted_value``.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -152,21 +150,9 @@ class OpenAIAuditLogsToStorageOperator(OpenAIBaseOperator):
         return f"{self._output_root()}/{ti.dag_id}/{task}/{interval.file_name()}"
 
     def _output_root(self) -> str:
-        """The connection's `output_root` extra, else `[openai] output_root`, else the worker's own disk."""
-        from airflow.sdk import conf
+        from airflow_openai.operators.output import output_root
 
-        root = self.hook.settings.output_root or conf.get("openai", "output_root", fallback=None)
-        if root:
-            return str(root).rstrip("/")
-        home = os.environ.get("AIRFLOW_HOME") or str(Path.home() / "airflow")
-        local = str(Path(home) / LOCAL_FOLDER)
-        self.log.warning(
-            "No output_path and no output root: the export goes under %s on this worker's own disk. Set "
-            "[openai] output_root (AIRFLOW__OPENAI__OUTPUT_ROOT) or the connection's output_root extra to a "
-            "shared folder or object storage path such as s3://bucket/openai/.",
-            local,
-        )
-        return local
+        return output_root(self.hook.settings.output_root, local_folder=LOCAL_FOLDER, log=self.log)
 
 
 class OpenAIOrganizationSnapshotOperator(OpenAIBaseOperator):
