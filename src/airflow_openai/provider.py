@@ -72,13 +72,12 @@ def get_provider_info() -> dict[str, Any]:
                 "description": "Settings of the OpenAI Platform provider.",
                 "options": {
                     "output_root": {
-                        "description": "Where OpenAIBatchOperator writes its results and "
-                        "OpenAIFineTuningJobOperator its metrics when a task gives no output_path: a folder "
-                        "or object storage path every worker can read (under "
-                        "{root}/{dag_id}/{run_id}/{task_id}.jsonl, or the folder {root}/{dag_id}/{run_id}/"
-                        "{task_id}/ for metrics). A connection's output_root extra wins over it. Unset, they "
-                        "go to the worker's own $AIRFLOW_HOME/openai_batches (openai_fine_tuning), which "
-                        "tasks on other workers cannot read.\n",
+                        "description": "Where the operators write what they produce when a task gives no "
+                        "output_path (batch results, fine-tuning metrics, audit-log exports, organization "
+                        "snapshots): a folder or object storage path every worker can read, under "
+                        "{root}/{dag_id}/... . A connection's output_root extra wins over it. Unset, they go "
+                        "to the worker's own $AIRFLOW_HOME (openai_batches, openai_fine_tuning, "
+                        "openai_admin), which tasks on other workers cannot read.\n",
                         "version_added": "0.1.0",
                         "type": "string",
                         "example": "s3://aws_default@bucket/openai/",
