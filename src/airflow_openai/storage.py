@@ -72,3 +72,39 @@ def probe_writable(target: Any) -> None:
     with probe.open("wb") as stream:
         stream.write(b"probe")
     probe.unlink()
+
+
+@contextlib.contextmanager
+def replaced_whole(target: Any) -> Iterator[IO[bytes]]:
+    """Write `target` so that it is replaced whole or not at all: a failed write leaves the file
+    that was there before (a rerun that fails does not lose the last good export).
+
+    A local file (a path, or a `file://` URI) is written beside itself and renamed over the
+    target at the end. Object storage (S3, GCS, Azure) publishes an object only when its upload
+    completes, so it is written in place; a failed upload leaves the previous object.
+    """
+    local = _local_path(target)
+    if local is None:
+        with open_binary(target, "wb") as stream:
+            yield stream
+        return
+    local.parent.mkdir(parents=True, exist_ok=True)
+    partial = local.with_name(f".{local.name}.partial-{os.getpid()}")
+    try:
+        with open(partial, "wb") as stream:
+            yield stream
+        os.replace(partial, local)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+
+
+def _local_path(target: Any) -> Path | None:
+    if isinstance(target, str) and target.startswith("file://"):
+        return Path(target[len("file://") :])
+    if is_object_storage(target):
+        path = _path_of(target)
+        return Path(path.path) if getattr(path, "protocol", None) in ("file", "local") else None
+    if isinstance(target, str | os.PathLike):
+        return Path(target)
+    return None

@@ -21,7 +21,7 @@ from airflow_openai.admin.inventory import take_inventory, unused_keys
 from airflow_openai.admin.jsonl import write_jsonl
 from airflow_openai.operators.base import OpenAIBaseOperator
 from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
-from airflow_openai.storage import open_binary, removed_on_failure
+from airflow_openai.storage import replaced_whole
 
 if TYPE_CHECKING:
     from airflow_openai.hooks.openai import OpenAIHook
@@ -130,7 +130,7 @@ class OpenAIAuditLogsToStorageOperator(OpenAIBaseOperator):
                 export.outside,
                 interval,
             )
-        with removed_on_failure(output), open_binary(output, "wb", make_local_parents=True) as sink:
+        with replaced_whole(output) as sink:
             write_jsonl(export.entries, sink)
         types = export.event_types()
         self.log.info(
@@ -207,7 +207,7 @@ class OpenAIOrganizationSnapshotOperator(OpenAIBaseOperator):
             return take_inventory(self.hook, now=time.time(), on_project=progress)
 
         inventory = waited_out(read, "Reading the organization", budget=self.outage_budget)
-        with removed_on_failure(output), open_binary(output, "wb", make_local_parents=True) as sink:
+        with replaced_whole(output) as sink:
             write_jsonl(inventory.records, sink)
         counts = inventory.counts()
         archived = sum(1 for project in inventory.of_kind("project") if project.get("status") == "archived")
