@@ -16,11 +16,8 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from airflow_openai.emulator.errors import EmulatorError, bad_request
-from airflow_openai.emulator.vector_store_bodies import Chunking
+from airflow_openai.emulator.vector_store_bodies import Chunking, check_metadata
 
-MAX_PAIRS = 16
-MAX_KEY = 64
-MAX_VALUE = 512
 FUNCTION_NAME = r"^[a-zA-Z0-9_-]{1,64}$"
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 Metadata = dict[str, str]
@@ -201,31 +198,6 @@ def _check_all_metadata(value: Any, where: str) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_all_metadata(item, f"{where}[{index}]")
-
-
-def check_metadata(pairs: dict[str, str], param: str) -> None:
-    if len(pairs) > MAX_PAIRS:
-        raise bad_request(
-            f"Invalid '{param}': too many properties. Expected an object with at most {MAX_PAIRS} properties, "
-            f"but got an object with {len(pairs)} properties instead.",
-            param=param,
-            code="object_above_max_properties",
-        )
-    for key, value in pairs.items():
-        if len(key) > MAX_KEY:
-            raise bad_request(
-                f"Invalid '{param}': metadata key '{key[:20]}...' is too long: keys hold at most {MAX_KEY} "
-                f"characters, this one has {len(key)}.",
-                param=param,
-                code="invalid_value",
-            )
-        if len(value) > MAX_VALUE:
-            raise bad_request(
-                f"Invalid '{param}.{key}': string too long. Expected a string with maximum length {MAX_VALUE}, "
-                f"but got a string with length {len(value)} instead.",
-                param=f"{param}.{key}",
-                code="string_above_max_length",
-            )
 
 
 _TAGS = frozenset(

@@ -130,14 +130,17 @@ def _check_pairs(parsed: BaseModel) -> None:
     """Metadata and attributes: at most 16 pairs, keys of at most 64 characters, strings of at most 512;
     a static chunking's overlap at most half its chunk size."""
     for name in ("metadata", "attributes"):
-        _check_map(getattr(parsed, name, None), name)
+        check_metadata(getattr(parsed, name, None), name)
     for index, item in enumerate(getattr(parsed, "files", None) or []):
-        _check_map(item.attributes, f"files[{index}].attributes")
+        check_metadata(item.attributes, f"files[{index}].attributes")
         _check_chunking(item.chunking_strategy, f"files[{index}].chunking_strategy")
     _check_chunking(getattr(parsed, "chunking_strategy", None), "chunking_strategy")
 
 
-def _check_map(pairs: dict[str, Any] | None, param: str) -> None:
+def check_metadata(pairs: dict[str, Any] | None, param: str) -> None:
+    """The spec's `Metadata` limits (16 pairs, keys of up to 64 characters, string values of up to
+    512), refused as the service refuses them; stores, files, assistants, threads, messages, runs
+    and fine-tuning jobs all check their metadata here."""
     if pairs is None:
         return
     if len(pairs) > MAX_PAIRS:

@@ -19,11 +19,10 @@ from airflow_openai.emulator.errors import bad_request, not_found
 from airflow_openai.emulator.listing import page
 from airflow_openai.emulator.state import EmulatorState
 from airflow_openai.emulator.store import Obj
+from airflow_openai.emulator.vector_store_bodies import check_metadata
 from airflow_openai.emulator.web import emulator
 
 router = APIRouter()
-
-MAX_METADATA_PAIRS = 16
 
 
 async def current_job(state: EmulatorState, job_id: str) -> Obj:
@@ -44,18 +43,6 @@ def _check_file(state: EmulatorState, file_id: str, param: str) -> None:
         raise bad_request(
             f"Invalid {param}: file {file_id} has purpose '{source['purpose']}', not 'fine-tune'.",
             param=param,
-            code="invalid_value",
-        )
-
-
-def _check_metadata(metadata: dict[str, str] | None) -> None:
-    if metadata is None:
-        return
-    if len(metadata) > MAX_METADATA_PAIRS or any(len(k) > 64 or len(v) > 512 for k, v in metadata.items()):
-        raise bad_request(
-            f"metadata holds at most {MAX_METADATA_PAIRS} pairs, keys of at most 64 characters and values "
-            "of at most 512",
-            param="metadata",
             code="invalid_value",
         )
 
@@ -84,7 +71,7 @@ async def create_job(body: dict[str, Any] = Body(...), state: EmulatorState = De
         _check_file(state, request.validation_file, "validation_file")
     plan.check_suffix(request.suffix)
     plan.check_seed(request.seed)
-    _check_metadata(request.metadata)
+    check_metadata(request.metadata, "metadata")
     job = lifecycle.create(
         state,
         base=base,
