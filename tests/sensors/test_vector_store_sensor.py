@@ -39,7 +39,9 @@ def test_waits_for_a_batch_an_upstream_task_created_and_returns_it(
 ):
     from airflow.sdk import task
 
-    emu.set_speed(1)  # 16 files, 8 at a time: about two real seconds, so the sensor waits
+    # 16 files, 8 at a time: about eight real seconds at a quarter speed, so the sensor (and in
+    # deferrable mode its trigger) still sees the batch in progress on a slow, shared machine
+    emu.set_speed(0.25)
     store_id = emu_hook.create_vector_store(name="s").id
     files = _files(emu_hook, 16)
     with new_dag() as dag:
