@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import logging
 import time
 
 import httpx
@@ -22,6 +24,7 @@ from airflow_openai.client import (
     UnprocessableEntityError,
 )
 from airflow_openai.client.policy import RetryPolicy, advised_delay
+from airflow_openai.hooks.openai import OpenAIHook
 from tests.support.batches import BATCH_OBJECT
 from tests.support.clients import hook_for
 from tests.support.scripted_server import Reply, error_body
@@ -89,7 +92,10 @@ def test_bad_request_is_not_retried_and_carries_the_envelope(server):
         (422, UnprocessableEntityError, 1),
         (429, RateLimitError, 3),
         (500, InternalServerError, 3),
+        (501, InternalServerError, 1),
         (503, InternalServerError, 3),
+        (504, InternalServerError, 3),
+        (520, InternalServerError, 3),
         (418, APIStatusError, 1),
     ],
 )
@@ -132,6 +138,54 @@ def test_max_retries_from_the_connection_bounds_attempts(server):
     with pytest.raises(InternalServerError):
         hook_for(server.base_url, max_retries=0).get_batch("x")
     assert len(server.requests_to("/v1/batches/x")) == 1
+
+
+def test_a_used_up_quota_is_not_retried(server):
+    server.handle(
+        "GET",
+        "/v1/batches/x",
+        lambda seen: Reply(429, error_body("quota", "insufficient_quota", "insufficient_quota")),
+    )
+    with pytest.raises(RateLimitError):
+        hook_for(server.base_url).get_batch("x")
+    assert len(server.requests_to("/v1/batches/x")) == 1
+
+
+def test_the_hook_can_make_calls_with_no_http_retries(server):
+    """A status poll whose retrying the wait engine's outage budget does: one request, sync and async."""
+    server.handle("GET", "/v1/batches/x", lambda seen: Reply(503, error_body("down")))
+    settings = hook_for(server.base_url, max_retries=2).settings
+    hook = OpenAIHook(settings=settings, max_retries=0)
+    with pytest.raises(InternalServerError):
+        hook.get_batch("x")
+    assert len(server.requests_to("/v1/batches/x")) == 1
+
+    async def poll() -> None:
+        async with hook:
+            await hook.aget_batch("x")
+
+    with pytest.raises(InternalServerError):
+        asyncio.run(poll())
+    assert len(server.requests_to("/v1/batches/x")) == 2
+
+
+def test_max_retries_of_the_hook_overrides_a_given_policy_too(server):
+    server.handle("GET", "/v1/batches/x", lambda seen: Reply(503, error_body("down")))
+    fast = RetryPolicy(5, initial_delay=0.01, max_delay=0.01)
+    hook = OpenAIHook(settings=hook_for(server.base_url).settings, retry_policy=fast, max_retries=1)
+    with pytest.raises(InternalServerError):
+        hook.get_batch("x")
+    assert len(server.requests_to("/v1/batches/x")) == 2
+
+
+def test_http_retries_are_logged_at_info(server, caplog):
+    """During an outage the wait engine logs one warning per failed poll; its retries add no more."""
+    server.handle("GET", "/v1/batches/x", lambda seen: Reply(503, error_body("down")))
+    with caplog.at_level(logging.INFO, logger="airflow_openai.client"), pytest.raises(InternalServerError):
+        hook_for(server.base_url).get_batch("x")
+    retries = [r for r in caplog.records if "retry" in r.getMessage()]
+    assert [r.levelno for r in retries] == [logging.INFO, logging.INFO]
+    assert "GET /batches/x failed" in retries[0].getMessage() and "retry 1 of 2" in retries[0].getMessage()
 
 
 def test_dropped_connection_is_retried_then_reported(server):
@@ -185,3 +239,70 @@ def test_advised_delay_is_capped_and_backoff_grows_with_jitter():
     delays = [policy.delay_before(n, None) for n in (1, 2, 3, 4, 5, 6)]
     assert 0.375 <= delays[0] <= 0.5 and 0.75 <= delays[1] <= 1.0
     assert all(d <= 8.0 for d in delays) and delays[5] >= 6.0
+
+
+def _flaky(failures: list[Exception], attempts: list[int]):
+    """An attempt that raises each of `failures` in turn, then answers "done"."""
+
+    def attempt() -> str:
+        attempts.append(1)
+        if failures:
+            raise failures.pop(0)
+        return "done"
+
+    return attempt
+
+
+def test_tenacity_retries_with_the_injected_sleep_and_the_advised_waits():
+    attempts: list[int] = []
+    slept: list[float] = []
+    rate_limited = RateLimitError("slow", status_code=429, headers=httpx.Headers({"retry-after-ms": "250"}))
+    attempt = _flaky([rate_limited, APIConnectionError("reset")], attempts)
+
+    assert RetryPolicy(2, initial_delay=0.01, max_delay=0.01).call("GET /x", attempt, slept.append) == "done"
+    assert len(attempts) == 3 and slept[0] == 0.25 and 0.0075 <= slept[1] <= 0.01
+
+
+def test_the_last_error_is_raised_as_it_is_once_retries_run_out():
+    attempts: list[int] = []
+    last = InternalServerError("down", status_code=503)
+    attempt = _flaky(
+        [InternalServerError("down", status_code=502), last, InternalServerError("x", status_code=500)],
+        attempts,
+    )
+    with pytest.raises(InternalServerError) as raised:
+        RetryPolicy(1, initial_delay=0.0).call("GET /x", attempt, lambda _: None)
+    assert raised.value is last and len(attempts) == 2
+
+
+def test_an_error_that_is_not_transient_is_raised_at_once():
+    attempts: list[int] = []
+    slept: list[float] = []
+    with pytest.raises(BadRequestError):
+        RetryPolicy(5).call(
+            "GET /x", _flaky([BadRequestError("no", status_code=400)], attempts), slept.append
+        )
+    assert len(attempts) == 1 and slept == []
+
+
+async def test_the_async_twin_retries_alike():
+    attempts: list[int] = []
+    slept: list[float] = []
+    flaky = _flaky([APIConnectionError("reset"), InternalServerError("down", status_code=503)], attempts)
+
+    async def attempt() -> str:
+        return flaky()
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    assert await RetryPolicy(2, initial_delay=0.01, max_delay=0.01).acall("GET /x", attempt, sleep) == "done"
+    assert len(attempts) == 3 and len(slept) == 2
+
+    async def cancelled() -> str:
+        attempts.append(1)
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await RetryPolicy(2).acall("GET /x", cancelled, sleep)
+    assert len(attempts) == 4 and len(slept) == 2, "a cancellation is never retried"

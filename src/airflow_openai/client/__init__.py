@@ -1,7 +1,8 @@
 """The HTTP core: one request pipeline for sync and async I/O.
 
-`calls` describe API calls as plain data, `policy` decides retries, `errors` maps
-responses to exceptions, and `transport` is the only place that performs I/O.
+`calls` describe API calls as plain data, `errors` maps responses to exceptions,
+`transient` says which failures pass by waiting, `policy` retries them (with tenacity), and
+`transport` runs calls through httpx (one async client per event loop, `loop_clients`).
 """
 
 from airflow_openai.client.errors import (

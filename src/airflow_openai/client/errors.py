@@ -7,9 +7,10 @@ the `x-request-id` to quote to OpenAI support, and the fields of the error envel
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # httpx is imported only once an error is made: `transient` imports this module cheaply
+    import httpx
 
 
 class OpenAIError(Exception):
@@ -79,7 +80,11 @@ class APIStatusError(OpenAIError):
         self.code = code
         self.param = param
         self.body = body
-        self.headers = headers if headers is not None else httpx.Headers()
+        if headers is None:
+            import httpx
+
+            headers = httpx.Headers()
+        self.headers = headers
         super().__init__(self._describe())
 
     def _describe(self) -> str:

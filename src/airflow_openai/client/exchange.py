@@ -1,6 +1,6 @@
 """The I/O-free half of an exchange: building requests, translating failures, reading answers.
 
-Both transports call these functions; they differ only in how bytes move.
+Both transports call these functions; they differ only in how bytes move (and httpx moves them).
 """
 
 from __future__ import annotations
@@ -49,16 +49,27 @@ def tls_context_ready() -> bool:
     return tls_context.cache_info().currsize > 0
 
 
-def client_options(settings: ClientSettings) -> dict[str, Any]:
-    """Constructor arguments shared by `httpx.Client` and `httpx.AsyncClient`."""
+def client_options() -> dict[str, Any]:
+    """Constructor arguments shared by `httpx.Client` and `httpx.AsyncClient`.
+
+    No base URL and no timeout: each request carries its own (`build_request`), so that one async
+    client serves every hook of an event loop whatever connection it uses. No transport either:
+    httpx then honours HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY from the environment
+    (`trust_env`), in a worker and in a triggerer alike.
+    """
     return {
         "verify": tls_context(),
-        "base_url": settings.base_url + "/",
-        "timeout": httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0)),
         "headers": {"User-Agent": USER_AGENT, "Accept": "application/json"},
+        "trust_env": True,
         # A redirect would carry the Authorization header to wherever it points: never followed.
         "follow_redirects": False,
     }
+
+
+@functools.lru_cache(maxsize=64)
+def timeout_of(settings: ClientSettings) -> dict[str, float | None]:
+    """The request extension httpx reads a request's timeouts from, built once per settings."""
+    return httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0)).as_dict()
 
 
 def credential_headers(settings: ClientSettings, call: ApiCall[Any]) -> dict[str, str]:
@@ -97,7 +108,7 @@ def _credential_headers(settings: ClientSettings, admin: bool) -> dict[str, str]
 
 @functools.lru_cache(maxsize=4096)
 def request_url(base_url: str, path: str) -> httpx.URL:
-    """`path` under the client's `base_url` (which ends in `/`), parsed once per path.
+    """`path` under `base_url` (which ends in `/`), parsed once per path.
 
     A triggerer polls the same few thousand paths over and over; handing httpx a parsed
     absolute URL spares it parsing and merging two URLs for every request.
@@ -112,12 +123,13 @@ def build_request(
     files = call.multipart()
     return client.build_request(
         call.method,
-        request_url(str(client.base_url), call.path),
+        request_url(settings.base_url + "/", call.path),
         params=call.query(),
         json=call.json if files is None else None,
         data=dict(call.form) if call.form else None,
         files=files,  # type: ignore[arg-type]  # httpx types file bodies as typing.IO; a Window is an io.RawIOBase
         headers=request_headers(settings, call),
+        extensions={"timeout": timeout_of(settings)},
     )
 
 

@@ -1,13 +1,20 @@
-"""Which failures are worth another attempt, and how long to wait before it.
+"""How many times to retry a failed request, and how long to wait before each retry.
 
-Written once and asked by both the sync and the async transport after a failed attempt
-(a first attempt that succeeds costs nothing more).
-The server's advice wins: `x-should-retry` decides whether, `retry-after-ms` and
-`Retry-After` (seconds or an HTTP date) decide when, up to a cap; otherwise the wait
-grows exponentially with jitter.
+Both transports retry through tenacity with the objects built here, so a sync and an async
+call retry alike: what is retried is `transient.is_transient` (a download also retries a
+body of the wrong length), how long to wait is the server's advice when it gives one
+(`retry-after-ms`, `Retry-After` in seconds or as an HTTP date, up to `max_retry_after`)
+and otherwise an exponential backoff with jitter, and the last attempt is attempt
+`max_retries + 1`.
 
-A retry of a create is different: when its answer may have been lost after the server
-acted, `CallAttempts` has the next attempt look for what was made before making it again.
+A first attempt that succeeds never reaches tenacity (`call` / `acall` make it themselves and
+hand a failure over, replayed as tenacity's first attempt): a triggerer makes thousands of
+status polls in a burst, and a controller costs 25-40 µs of CPU per call, 2-3% of a poll's,
+plus the garbage collections its objects bring on: 5-10% more CPU per poll in a burst of
+1,000 (`benchmarks/triggerer.py`). A call that fails waits far longer than that anyway.
+
+Each retry is logged at INFO: a wait that polls through an outage logs one warning per
+failed poll itself, and a warning per HTTP retry would triple that.
 """
 
 from __future__ import annotations
@@ -16,22 +23,36 @@ import email.utils
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
+import tenacity
 
-from airflow_openai.client.calls import ApiCall
-from airflow_openai.client.errors import AnswerLostError, APIConnectionError, APIStatusError
+from airflow_openai.client.errors import APIStatusError, IncompleteDownloadError
+from airflow_openai.client.transient import is_transient
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_STATUSES = frozenset({408, 409, 429})
+T = TypeVar("T")
+Predicate = Callable[[BaseException], bool]
+
+
+def retried_download(error: BaseException) -> bool:
+    """A download also retries a body of the wrong length: the file is fetched again from the start."""
+    return is_transient(error) or isinstance(error, IncompleteDownloadError)
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How many times to retry and how to space the attempts."""
+    """How many times to retry and how to space the attempts.
+
+    Tests make retries instant with small delays (and `settle` pauses); the transports also take
+    the `sleep` they hand to tenacity.
+    """
 
     max_retries: int = 2
     initial_delay: float = 0.5
@@ -41,40 +62,99 @@ class RetryPolicy:
     """Pauses between look-ups for what a create whose answer was lost made, before it is sent
     again: a server still at work when the client gave up lists the object a little later."""
 
-    def should_retry(self, error: BaseException) -> bool:
-        """True for connection errors, timeouts, 408, 409, 429 and 5xx, unless the server says otherwise."""
-        if isinstance(error, APIConnectionError):
-            return True
-        if not isinstance(error, APIStatusError):
-            return False
-        advice = error.headers.get("x-should-retry")
-        if advice == "true":
-            return True
-        if advice == "false":
-            return False
-        return error.status_code in RETRYABLE_STATUSES or error.status_code >= 500
-
     def delay_before(self, attempt: int, error: BaseException | None) -> float:
         """Seconds to wait before retry number `attempt` (1-based) after `error`."""
         advised = advised_delay(error.headers) if isinstance(error, APIStatusError) else None
-        if advised is not None and 0 <= advised <= self.max_retry_after:
-            return advised
-        if advised is not None and advised > self.max_retry_after:
-            return self.max_retry_after
+        if advised is not None and advised >= 0:
+            return min(advised, self.max_retry_after)
         backoff = min(self.initial_delay * 2 ** (attempt - 1), self.max_delay)
         return backoff * (1 - 0.25 * random.random())
 
-    def retry_delay(self, attempt: int, error: BaseException, describe: str) -> float | None:
-        """After attempt number `attempt` (1-based) of `describe` failed with `error`: the seconds
-        to wait before the next one (logged as a warning), or None when `error` is to be raised
-        (not worth retrying, or no retries left). Both transports ask this after every failure."""
-        if attempt > self.max_retries or not self.should_retry(error):
-            return None
-        delay = self.delay_before(attempt, error)
-        log.warning(
-            "%s failed (%s); retry %d of %d in %.2fs", describe, error, attempt, self.max_retries, delay
-        )
-        return delay
+    def call(
+        self,
+        describe: str,
+        attempt: Callable[[], T],
+        sleep: Callable[[float], Any],
+        retry_on: Predicate = is_transient,
+    ) -> T:
+        """`attempt()`, retried by tenacity after a failure that `retry_on` accepts."""
+        try:
+            return attempt()
+        except Exception as error:
+            if self.max_retries < 1 or not retry_on(error):
+                raise
+            first_failure: Exception | None = error
+
+        def replayed() -> T:  # tenacity's first attempt is the one that just failed
+            nonlocal first_failure
+            if first_failure is None:
+                return attempt()
+            failure, first_failure = first_failure, None
+            raise failure
+
+        return self.retrying(describe, sleep, retry_on)(replayed)
+
+    async def acall(
+        self,
+        describe: str,
+        attempt: Callable[[], Awaitable[T]],
+        sleep: Callable[[float], Awaitable[Any]],
+        retry_on: Predicate = is_transient,
+    ) -> T:
+        """As `call`, on an event loop."""
+        try:
+            return await attempt()
+        except Exception as error:
+            if self.max_retries < 1 or not retry_on(error):
+                raise
+            first_failure: Exception | None = error
+
+        async def replayed() -> T:
+            nonlocal first_failure
+            if first_failure is None:
+                return await attempt()
+            failure, first_failure = first_failure, None
+            raise failure
+
+        result: T = await self.aretrying(describe, sleep, retry_on)(replayed)
+        return result
+
+    def retrying(
+        self, describe: str, sleep: Callable[[float], Any], retry_on: Predicate = is_transient
+    ) -> tenacity.Retrying:
+        """The tenacity controller for one blocking call, named `describe` in the log."""
+        return tenacity.Retrying(sleep=sleep, **self._options(describe, retry_on))
+
+    def aretrying(
+        self, describe: str, sleep: Callable[[float], Awaitable[Any]], retry_on: Predicate = is_transient
+    ) -> tenacity.AsyncRetrying:
+        """The tenacity controller for one call on an event loop."""
+        return tenacity.AsyncRetrying(sleep=sleep, **self._options(describe, retry_on))
+
+    def _options(self, describe: str, retry_on: Predicate) -> dict[str, Any]:
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome is not None else None
+            pause = state.next_action.sleep if state.next_action is not None else 0.0
+            log.info(
+                "%s failed (%s); retry %d of %d in %.2fs",
+                describe,
+                error,
+                state.attempt_number,
+                self.max_retries,
+                pause,
+            )
+
+        return {
+            "retry": tenacity.retry_if_exception(retry_on),
+            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
+            "wait": self._wait,
+            "before_sleep": log_retry,
+            "reraise": True,
+        }
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome is not None else None
+        return self.delay_before(state.attempt_number, error)
 
 
 def advised_delay(headers: httpx.Headers) -> float | None:
@@ -103,66 +183,3 @@ def _looks_like_date(value: str) -> bool:
         return email.utils.parsedate_tz(value) is not None
     except (TypeError, ValueError):
         return False
-
-
-def answer_may_be_lost(error: BaseException) -> bool:
-    """The request may have reached the server and been acted on, but its answer did not arrive
-    whole: a connection that dropped or timed out once the request was out, or a 5xx.
-
-    A refusal (429, 408, 409, any 4xx) or a connection that was never made is not such a case.
-    """
-    if isinstance(error, APIConnectionError):
-        return error.sent
-    if isinstance(error, APIStatusError):
-        return error.status_code >= 500
-    return False
-
-
-class CallAttempts:
-    """One call's history across its attempts, and so what the next attempt must do first.
-
-    Both transports run this same decision: after an attempt whose answer may have been lost,
-    an idempotent call is simply repeated; a create with a `reconcile` first looks for the
-    object it may have made (and returns it if found); any other create is not repeated.
-    """
-
-    def __init__(self, call: ApiCall[Any]) -> None:
-        self.call = call
-        self.sent_at = time.time()
-        self.lost: BaseException | None = None
-
-    def failed(self, error: BaseException) -> None:
-        """Record a failed attempt; raises `AnswerLostError` when the call must not be sent again."""
-        if self.call.idempotent or not answer_may_be_lost(error):
-            return
-        self.lost = error
-        if self.call.reconcile is None:
-            raise AnswerLostError(
-                f"{self.call.describe} was sent and its answer was lost ({error}); it is not sent again, "
-                "because what it may have created cannot be looked up: check for it before trying again"
-            ) from error
-
-    def worth_a_last_look(self, error: BaseException) -> bool:
-        """After the last attempt failed: an answer was lost on the way, so what the create made may
-        exist (the last answer lost, or a re-sent create refused because the first one went through)."""
-        return (
-            self.lost is not None
-            and self.call.reconcile is not None
-            and not isinstance(error, AnswerLostError)
-        )
-
-    @property
-    def look_first(self) -> bool:
-        """The next attempt must first look for what an earlier one may have made."""
-        return self.lost is not None and self.call.reconcile is not None
-
-    def found(self, obj: Any) -> Any:
-        what = self.call.reconcile.what if self.call.reconcile is not None else "the object"
-        log.warning(
-            "The answer to %s was lost (%s), but the server had made %s: found %s, not creating another",
-            self.call.describe,
-            self.lost,
-            what,
-            getattr(obj, "id", obj),
-        )
-        return obj

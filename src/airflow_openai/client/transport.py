@@ -1,9 +1,10 @@
-"""The only code that performs I/O: a sync and an async transport over the same exchange.
+"""A sync and an async transport over the same exchange: httpx moves the bytes, tenacity retries.
 
-Each method is the same few lines in both classes: build the request, send it,
-read the answer with the shared parsers, and after a failure ask the shared
-`RetryPolicy` whether and when to try again. Everything else lives in `exchange`,
-`calls` and `policy`.
+Each method is the same few lines in both classes: build the request, send it through
+httpx, read the answer with the shared parsers; a failed attempt is retried through tenacity
+(`RetryPolicy.call` / `acall`), and a create whose answer was lost looks for what
+it made first (`CallAttempts`). Everything else lives in `exchange`, `calls`, `attempts`
+and `policy`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import IO, Any, TypeVar
 
 import httpx
 
+from airflow_openai.client.attempts import CallAttempts
 from airflow_openai.client.calls import RECONCILE_SCAN, ApiCall
-from airflow_openai.client.connections import StackedTransport
 from airflow_openai.client.errors import NotFoundError, OpenAIError
 from airflow_openai.client.exchange import (
     DOWNLOAD_CHUNK,
@@ -28,10 +29,10 @@ from airflow_openai.client.exchange import (
     parse_answer,
     parse_page,
     raise_for_error,
-    tls_context,
     translated_transport_errors,
 )
-from airflow_openai.client.policy import CallAttempts, RetryPolicy
+from airflow_openai.client.loop_clients import IN_FLIGHT, SharedClient, loop_clients
+from airflow_openai.client.policy import RetryPolicy, retried_download
 from airflow_openai.client.settings import ClientSettings
 from airflow_openai.client.sink import Sink
 
@@ -51,20 +52,8 @@ class SyncTransport:
     ) -> None:
         self.settings = settings
         self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
-        self._client = http_client or httpx.Client(**client_options(settings))
+        self._client = http_client or httpx.Client(**client_options())
         self._sleep = sleep
-
-    def _retried(self, call: ApiCall[Any], attempt: Callable[[], T]) -> T:
-        """`attempt()`, and again after each failure for as long as the policy says to retry."""
-        for number in itertools.count(1):
-            try:
-                return attempt()
-            except Exception as exc:
-                delay = self.policy.retry_delay(number, exc, call.describe)
-                if delay is None:
-                    raise
-            self._sleep(delay)
-        raise AssertionError("unreachable")
 
     def _send(self, call: ApiCall[Any], *, stream: bool = False) -> httpx.Response:
         request = build_request(self._client, self.settings, call)
@@ -81,7 +70,7 @@ class SyncTransport:
             page = decode_json(call, response)
             return page, parse_page(call, page, response)
 
-        return self._retried(call, attempt)
+        return self.policy.call(call.describe, attempt, self._sleep)
 
     def request(self, call: ApiCall[T]) -> T:
         attempts = CallAttempts(call)
@@ -99,7 +88,7 @@ class SyncTransport:
             return parse_answer(call, decode_json(call, response), response)
 
         try:
-            return self._retried(call, attempt)
+            return self.policy.call(call.describe, attempt, self._sleep)
         except OpenAIError as exc:
             if not attempts.worth_a_last_look(exc):
                 raise
@@ -163,59 +152,16 @@ class SyncTransport:
             return sink.written
 
         with sink.discarded_on_failure():
-            return self._retried(call, attempt)
+            return self.policy.call(call.describe, attempt, self._sleep, retried_download)
 
     def close(self) -> None:
         self._client.close()
 
 
-class SharedAsyncClients:
-    """One `httpx.AsyncClient` per event loop and endpoint, shared by every async transport in it.
-
-    A triggerer runs hundreds of triggers in one loop; building a client costs tens of
-    milliseconds of CPU (TLS setup) that would stall every other trigger, and separate
-    clients cannot share connections. Credentials travel per request, so sharing is safe.
-    Its connections are kept on a `ConnectionStack`, which costs the same per request
-    however many are open (httpx's own pool walks them all on every request).
-    """
-
-    IN_FLIGHT = 100
-    """Requests sent at once per shared client; more wait here, cheaply, rather than in httpx's pool."""
-
-    def __init__(self) -> None:
-        self._clients: dict[tuple[int, str, float], list[Any]] = {}
-
-    @staticmethod
-    def _key(settings: ClientSettings) -> tuple[int, str, float]:
-        return (id(asyncio.get_running_loop()), settings.base_url, settings.timeout)
-
-    def acquire(self, settings: ClientSettings) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
-        entry = self._clients.get(self._key(settings))
-        if entry is None or entry[0].is_closed:
-            stacked = StackedTransport(tls_context(), keep=self.IN_FLIGHT)
-            client = httpx.AsyncClient(**client_options(settings), transport=stacked)
-            entry = self._clients[self._key(settings)] = [client, 0, asyncio.Semaphore(self.IN_FLIGHT)]
-        entry[1] += 1
-        return entry[0], entry[2]
-
-    async def release(self, settings: ClientSettings, client: httpx.AsyncClient) -> None:
-        key = self._key(settings)
-        entry = self._clients.get(key)
-        if entry is None or entry[0] is not client:
-            await client.aclose()
-            return
-        entry[1] -= 1
-        if entry[1] <= 0:
-            del self._clients[key]
-            await client.aclose()
-
-
-shared_async_clients = SharedAsyncClients()
-
-
 class AsyncTransport:
     """Non-blocking transport for triggers and concurrent fan-out; same calls, same policy.
 
+    Unless given a client, it sends through its event loop's shared one (`loop_clients`).
     It has no `download`: writing a file blocks whatever the transport, so the hook's
     `adownload_file` runs the sync download in a worker thread instead.
     """
@@ -230,24 +176,13 @@ class AsyncTransport:
     ) -> None:
         self.settings = settings
         self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
-        self._shared = http_client is None
+        self._shared: SharedClient | None = None
         if http_client is None:
-            self._client, self._in_flight = shared_async_clients.acquire(settings)
+            self._shared = loop_clients.acquire()
+            self._client, self._in_flight = self._shared.client, self._shared.in_flight
         else:
-            self._client, self._in_flight = http_client, asyncio.Semaphore(SharedAsyncClients.IN_FLIGHT)
+            self._client, self._in_flight = http_client, asyncio.Semaphore(IN_FLIGHT)
         self._sleep = sleep
-
-    async def _retried(self, call: ApiCall[Any], attempt: Callable[[], Awaitable[T]]) -> T:
-        """`await attempt()`, and again after each failure for as long as the policy says to retry."""
-        for number in itertools.count(1):
-            try:
-                return await attempt()
-            except Exception as exc:
-                delay = self.policy.retry_delay(number, exc, call.describe)
-                if delay is None:
-                    raise
-            await self._sleep(delay)
-        raise AssertionError("unreachable")
 
     async def _send(self, call: ApiCall[Any], *, stream: bool = False) -> httpx.Response:
         request = build_request(self._client, self.settings, call)
@@ -265,7 +200,7 @@ class AsyncTransport:
             page = decode_json(call, response)
             return page, parse_page(call, page, response)
 
-        return await self._retried(call, attempt)
+        return await self.policy.acall(call.describe, attempt, self._sleep)
 
     async def request(self, call: ApiCall[T]) -> T:
         attempts = CallAttempts(call)
@@ -283,7 +218,7 @@ class AsyncTransport:
             return parse_answer(call, decode_json(call, response), response)
 
         try:
-            return await self._retried(call, attempt)
+            return await self.policy.acall(call.describe, attempt, self._sleep)
         except OpenAIError as exc:
             if not attempts.worth_a_last_look(exc):
                 raise
@@ -336,7 +271,8 @@ class AsyncTransport:
             next_call = next_call.next_page(page)
 
     async def aclose(self) -> None:
-        if self._shared:
-            await shared_async_clients.release(self.settings, self._client)
+        if self._shared is not None:
+            shared, self._shared = self._shared, None
+            await loop_clients.release(shared)
         else:
             await self._client.aclose()
