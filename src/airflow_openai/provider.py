@@ -15,7 +15,8 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "airflow-provider-openai",
         "name": "OpenAI Platform",
         "description": "Batches, files and uploads, fine-tuning, vector stores and organization admin "
-        "on the OpenAI platform API, with deferrable waits and exactly-once submission.",
+        "on the OpenAI platform API, with deferrable waits and exactly-once submission. "
+        "Needs Apache Airflow 3.3.0 or later (its task state store).",
         "versions": [__version__],
         "hook-class-names": ["airflow_openai.hooks.openai.OpenAIHook"],
         "operators": [
