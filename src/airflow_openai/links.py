@@ -64,18 +64,6 @@ def page_url(dashboard_url: str | None, section: str, object_id: str | None) -> 
     return f"{dashboard_url.rstrip('/')}/{section}/{quote(object_id, safe='')}"
 
 
-def fine_tuning_job_url(dashboard_url: str | None, job_id: str | None) -> str:
-    return page_url(dashboard_url, "finetune", job_id)
-
-
-def vector_store_url(dashboard_url: str | None, vector_store_id: str | None) -> str:
-    return page_url(dashboard_url, "storage/vector_stores", vector_store_id)
-
-
-def thread_url(dashboard_url: str | None, thread_id: str | None) -> str:
-    return page_url(dashboard_url, "threads", thread_id)
-
-
 class _ObjectPageLink(BaseOperatorLink):
     """A link to one object's page, built from what the task pushed (as `OpenAIBatchLink` is):
     the object's id under `xcom_key` and the dashboard root of its connection."""

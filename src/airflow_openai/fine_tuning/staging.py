@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -116,7 +116,3 @@ def uploaded_before(files: Any, staged: StagedData, name: str, since: float) -> 
         if file.filename == name and file.bytes == staged.size:
             return str(file.id)
     return None
-
-
-def state_of(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}

@@ -14,7 +14,6 @@ BatchStatus = Literal[
 BATCH_STATUSES: tuple[str, ...] = get_args(BatchStatus)
 """The statuses the spec lists; others the API may add parse as plain strings (see `assess`)."""
 BATCH_TERMINAL_STATUSES: frozenset[str] = frozenset({"failed", "completed", "expired", "cancelled"})
-BatchEndpoint = Literal["/v1/chat/completions", "/v1/embeddings", "/v1/completions"]
 
 
 class BatchError(OpenAIObject):
