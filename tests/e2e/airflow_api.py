@@ -141,20 +141,22 @@ class AirflowAPI:
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
         return self._call("GET", path)["value"]
 
-    def log_text(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
-        """The task log of one try as the UI shows it: one line per event."""
+    def log_entries(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> list[dict[str, Any]]:
+        """The task log of one try as structured entries (``timestamp``, ``level``, ``event``...);
+        a log that cannot be read is one entry saying why."""
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
         try:
             content = self._call("GET", path, params={"full_content": True}).get("content", [])
         except (AssertionError, httpx.HTTPError) as exc:
-            return f"(log unavailable: {exc})"
-        lines = []
-        for entry in content:
-            if isinstance(entry, dict):
-                lines.append(" ".join(str(entry.get(k, "")) for k in ("timestamp", "level", "event")).strip())
-            else:
-                lines.append(str(entry))
-        return "\n".join(lines)
+            return [{"event": f"(log unavailable: {exc})"}]
+        return [entry if isinstance(entry, dict) else {"event": str(entry)} for entry in content]
+
+    def log_text(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
+        """The task log of one try as the UI shows it: one line per event."""
+        return "\n".join(
+            " ".join(str(entry.get(k, "")) for k in ("timestamp", "level", "event")).strip()
+            for entry in self.log_entries(dag_id, run_id, task_id, try_number)
+        )
 
 
 def _tail(text: str, lines: int) -> str:

@@ -17,7 +17,15 @@ import pytest
 from tests.e2e.deployment import Deployment
 from tests.e2e.scenario import ScenarioRecord, ScenarioRun
 
-SCENARIO_DAG_IDS = ["e2e_results", "e2e_triggerer_killed", "e2e_cleared", "e2e_marked_success", "e2e_outage"]
+SCENARIO_DAG_IDS = [
+    "e2e_results",
+    "e2e_triggerer_killed",
+    "e2e_cleared",
+    "e2e_marked_success",
+    "e2e_marked_failed",
+    "e2e_outage",
+    "e2e_fine_tuning_cleared",
+]
 _records: list[ScenarioRecord] = []
 _startup: list[float] = []
 
@@ -55,10 +63,12 @@ def deployment() -> Iterator[Deployment]:
 
 @pytest.fixture
 def scenario(request: pytest.FixtureRequest, deployment: Deployment) -> Iterator[ScenarioRun]:
-    """A scenario on a calm emulator (no faults, batches at the default pace), timed and counted."""
+    """A scenario on a calm emulator (no faults, batches at the default pace, the clock running),
+    timed and counted."""
     deployment.check_alive()
     deployment.emulator.clear_faults()
     deployment.emulator.release_batches()
+    deployment.emulator.release_fine_tuning()
     record = ScenarioRecord(name=request.node.name)
     run = ScenarioRun(deployment, record)
     started = time.monotonic()
@@ -68,6 +78,7 @@ def scenario(request: pytest.FixtureRequest, deployment: Deployment) -> Iterator
         record.seconds = time.monotonic() - started
         deployment.emulator.clear_faults()
         deployment.emulator.release_batches()
+        deployment.emulator.release_fine_tuning()
         if record.dag_id:
             record.batches = len(deployment.emulator.batches(record.dag_id))
         report = request.node.stash.get(_CALL_REPORT, None)

@@ -50,7 +50,7 @@ class Deployment:
         self.log_dir = self.home / "logs" / "components"
         self.results_dir = self.home / "results"
         self.components: dict[str, Component] = {}
-        self.emulator = EmulatorControl(f"http://127.0.0.1:{self.emulator_port}")
+        self.emulator = EmulatorControl(f"http://127.0.0.1:{self.emulator_port}", speed=EMULATOR_SPEED)
         self.api = AirflowAPI(f"http://127.0.0.1:{self.api_port}", self.diagnosis)
 
     # -- environment ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The emulator seen from outside: its API (to count batches, as a user would on the dashboard)
-and its control plane (clock, faults), over HTTP only, since it runs as its own process."""
+"""The emulator seen from outside: its API (to count batches, fine-tuning jobs and files, as a user
+would on the dashboard) and its control plane (clock, faults, forced states), over HTTP only,
+since it runs as its own process."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ machine's pace."""
 
 
 class EmulatorControl:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, speed: float = 60.0) -> None:
         self.url = url
+        self.speed = speed
+        """Emulated seconds per real second the emulator was started with: `release_fine_tuning` restores it."""
         self.base_url = f"{url}/v1"
         self._api = httpx.Client(
             base_url=self.base_url, headers={"Authorization": f"Bearer {PROJECT_KEY}"}, timeout=30
@@ -60,6 +63,39 @@ class EmulatorControl:
             return found
         return [b for b in found if (b.get("metadata") or {}).get("airflow_dag_id") == dag_id]
 
+    def _all_pages(self, path: str, limit: int = 100, **params: Any) -> list[dict[str, Any]]:
+        """Every object of a list endpoint, newest first, paging with `after` (the last id seen)."""
+        found: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            page_params = {"limit": limit, **params, **({"after": after} if after else {})}
+            response = self._api.get(path, params=page_params)
+            response.raise_for_status()
+            page = response.json()
+            found.extend(page["data"])
+            if not page["has_more"] or not page["data"]:
+                return found
+            after = page["data"][-1]["id"]
+
+    def fine_tuning_jobs(self) -> list[dict[str, Any]]:
+        """Every fine-tuning job on the emulator, newest first."""
+        return self._all_pages("/fine_tuning/jobs")
+
+    def fine_tuning_job(self, job_id: str) -> dict[str, Any]:
+        """One job, read through the list: `GET /v1/fine_tuning/jobs/{id}` stays the trigger's and
+        the task's alone, so counting those requests counts their polls."""
+        found = [job for job in self.fine_tuning_jobs() if job["id"] == job_id]
+        assert found, f"no fine-tuning job {job_id} on the emulator"
+        return found[0]
+
+    def fine_tuning_events(self, job_id: str) -> list[dict[str, Any]]:
+        """A job's events, oldest first (the API lists them newest first)."""
+        return list(reversed(self._all_pages(f"/fine_tuning/jobs/{job_id}/events")))
+
+    def files(self, purpose: str | None = None) -> list[dict[str, Any]]:
+        """Every uploaded file (of `purpose`), newest first."""
+        return self._all_pages("/files", limit=10_000, **({"purpose": purpose} if purpose else {}))
+
     def batch(self, batch_id: str) -> dict[str, Any]:
         """One batch, read through the list: `GET /v1/batches/{id}` stays the trigger's alone, so
         counting those requests counts its polls (and an outage on them does not blind the test)."""
@@ -83,6 +119,25 @@ class EmulatorControl:
     def release_batches(self) -> None:
         """Back to the default pace: a held batch of a few hundred lines completes within a second."""
         self._control.post("/clock", json={"seconds_per_line": DEFAULT_LINE_SECONDS}).raise_for_status()
+
+    def hold_fine_tuning(self) -> None:
+        """Stop the emulated clock: a fine-tuning job stays where it is (validating, queued, at its
+        step) until `advance` or `release_fine_tuning`; so does everything else on the clock."""
+        self._control.post("/clock", json={"speed": 0}).raise_for_status()
+
+    def release_fine_tuning(self) -> None:
+        """The clock runs again at the emulator's speed: a held job of a few dozen steps ends within seconds."""
+        self._control.post("/clock", json={"speed": self.speed}).raise_for_status()
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulated clock on by `seconds` at once (a held job runs the steps due by then)."""
+        self._control.post("/clock", json={"advance": seconds}).raise_for_status()
+
+    def force_fine_tuning(self, job_id: str, status: str) -> dict[str, Any]:
+        """Move a fine-tuning job straight on to `status` (its events for the steps between are made now)."""
+        response = self._control.post(f"/state/fine_tuning/{job_id}", json={"status": status})
+        response.raise_for_status()
+        return response.json()
 
     def fault(
         self, path: str, *, method: str = "*", status: int | None = 503, count: int = 1, **options: Any

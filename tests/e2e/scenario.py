@@ -34,20 +34,23 @@ class ScenarioRun:
         self.record = record
         self.dag_id = ""
         self.run_id = ""
+        self.task_id = TASK_ID
 
-    def start(self, dag_id: str) -> ScenarioRun:
-        """Trigger a run of `dag_id` through the REST API, without a logical date."""
+    def start(self, dag_id: str, task_id: str = TASK_ID) -> ScenarioRun:
+        """Trigger a run of `dag_id` (whose task under test is `task_id`) through the REST API,
+        without a logical date."""
         self.dag_id = dag_id
+        self.task_id = task_id
         self.record.dag_id = dag_id
         self.run_id = f"{dag_id}__{next(_runs)}"
         self.api.trigger(dag_id, self.run_id)
         return self
 
     def wait(self, *states: str, timeout: float, min_try: int = 1) -> dict[str, Any]:
-        return self.api.wait_ti(self.dag_id, self.run_id, TASK_ID, set(states), timeout, min_try=min_try)
+        return self.api.wait_ti(self.dag_id, self.run_id, self.task_id, set(states), timeout, min_try=min_try)
 
     def ti(self) -> dict[str, Any]:
-        return self.api.ti(self.dag_id, self.run_id, TASK_ID)
+        return self.api.ti(self.dag_id, self.run_id, self.task_id)
 
     def batches(self) -> list[dict[str, Any]]:
         """The batches this scenario's DAG created, as the remote API lists them."""
@@ -61,7 +64,7 @@ class ScenarioRun:
         return found[0]
 
     def manifest(self) -> dict[str, Any]:
-        value = self.api.xcom(self.dag_id, self.run_id, TASK_ID)
+        value = self.api.xcom(self.dag_id, self.run_id, self.task_id)
         return json.loads(value) if isinstance(value, str) else value
 
     def rows(self) -> list[dict[str, Any]]:
@@ -72,7 +75,12 @@ class ScenarioRun:
 
     def log(self, try_number: int | None = None) -> str:
         number = try_number or self.ti()["try_number"]
-        return self.api.log_text(self.dag_id, self.run_id, TASK_ID, number)
+        return self.api.log_text(self.dag_id, self.run_id, self.task_id, number)
+
+    def log_entries(self, try_number: int | None = None) -> list[dict[str, Any]]:
+        """The task log of one try as structured entries (``level``, ``event``...)."""
+        number = try_number or self.ti()["try_number"]
+        return self.api.log_entries(self.dag_id, self.run_id, self.task_id, number)
 
     def note(self, text: str) -> None:
         self.record.notes.append(text)

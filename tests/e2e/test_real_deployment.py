@@ -1,15 +1,21 @@
-"""The batch operator on a real Airflow deployment: what a user does, and what they then see.
+"""The batch and fine-tuning operators on a real Airflow deployment: what a user does, and what
+they then see.
 
 Each scenario triggers its own DAG through the REST API (no logical date), disturbs the
 deferred wait the way a user or an outage would, and checks the task state, the XCom
-manifest, the results file and the batches left on the OpenAI side (counted on the
-emulator). The stack is started once for the session (see conftest.py); scenarios run
-in file order, one at a time.
+manifest, the results file, the task log and the batches (or fine-tuning jobs and uploads)
+left on the OpenAI side (counted on the emulator). The stack is started once for the session
+(see conftest.py); scenarios run in file order, one at a time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -26,6 +32,17 @@ ON_KILL_LINE = "Trigger cancelled by user action"
 OUTAGE_SECONDS = 100
 """Real seconds without a successful poll: well past the wait's old give-up point (10 failed polls,
 about 38 s) and 100 emulated minutes on the emulator's clock."""
+POLL_SLACK = 1
+"""Failed-poll log lines may differ from the refused requests counted by this much: a poll on the wire
+while the fault is put in place or lifted is counted on one side only."""
+FINE_TUNING_DAG_ID = "e2e_fine_tuning_cleared"
+FINE_TUNING_TASK_ID = "fine_tune"
+FINE_TUNING_SUFFIX = "e2e-cleared"
+"""The suffix the scenario DAG gives its job (tests/e2e/dags/e2e_scenarios.py): how its jobs are told apart."""
+STEP_SECONDS = 3
+"""Emulated seconds per training step (the emulator's `fine_tuning_lifecycle.STEP_SECONDS`)."""
+EVENT_LINE = re.compile(r"\[(ftjob-[^\s\]]+) (\d\d:\d\d:\d\d) (\w+)\] .*")
+"""A job's event in the task log (`fine_tuning.events.line`): `[<job_id> HH:MM:SS <level>] <message>`."""
 
 
 def assert_results(run: ScenarioRun, *, try_number: int = 1) -> None:
@@ -46,25 +63,37 @@ def assert_results(run: ScenarioRun, *, try_number: int = 1) -> None:
     assert manifest["output_path"] == str(run.deployment.results_file(run.dag_id, run.run_id))
 
 
-def wait_for_polls(run: ScenarioRun, batch_id: str, more_than: int, timeout: float) -> int:
-    """Until the emulator has seen more than `more_than` status requests for the batch: the trigger is polling."""
+def wait_for_requests(run: ScenarioRun, path: str, more_than: int, timeout: float) -> int:
+    """Until the emulator has seen more than `more_than` GET requests of `path`: the trigger is polling."""
     deadline = time.monotonic() + timeout
-    while (seen := run.emulator.requests(f"/v1/batches/{batch_id}", "GET")) <= more_than:
+    while (seen := run.emulator.requests(path, "GET")) <= more_than:
         if time.monotonic() > deadline:
-            raise run.api.fail(f"no poll of {batch_id} beyond {more_than} within {timeout:.0f}s")
+            raise run.api.fail(f"no poll of {path} beyond {more_than} within {timeout:.0f}s")
         time.sleep(0.5)
     return seen
 
 
+def wait_for_polls(run: ScenarioRun, batch_id: str, more_than: int, timeout: float) -> int:
+    """Until the emulator has seen more than `more_than` status requests for the batch: the trigger is polling."""
+    return wait_for_requests(run, f"/v1/batches/{batch_id}", more_than, timeout)
+
+
 def wait_for_on_kill(
-    run: ScenarioRun, try_number: int, batch_id: str, since: float, timeout: float = 30
+    run: ScenarioRun,
+    try_number: int,
+    since: float,
+    *,
+    what: str,
+    status_of: Callable[[], str],
+    timeout: float = 30,
 ) -> None:
     """Until Airflow has run the old trigger's `on_kill` (its log says so), checking all the while
-    that the batch is not being cancelled; `since` is when the user acted (monotonic)."""
+    that the job (`what`, whose status `status_of` reads) is not being cancelled; `since` is when
+    the user acted (monotonic)."""
     deadline = time.monotonic() + timeout
     while True:
-        status = run.emulator.batch(batch_id)["status"]
-        assert status not in ("cancelling", "cancelled"), f"batch {batch_id} was cancelled"
+        status = status_of()
+        assert status not in ("cancelling", "cancelled"), f"{what} was cancelled"
         if ON_KILL_LINE in run.log(try_number):
             run.note(f"the old trigger's on_kill was logged {time.monotonic() - since:.0f}s after the action")
             time.sleep(2)  # what on_kill does comes right after the line
@@ -73,6 +102,10 @@ def wait_for_on_kill(
             run.note(f"Airflow logged no on_kill for try {try_number} within {timeout:.0f}s")
             return
         time.sleep(1)
+
+
+def batch_status(run: ScenarioRun, batch_id: str) -> Callable[[], str]:
+    return lambda: str(run.emulator.batch(batch_id)["status"])
 
 
 def hold_until_polled(run: ScenarioRun, dag_id: str) -> str:
@@ -119,10 +152,13 @@ def test_clearing_a_deferred_task(scenario: ScenarioRun) -> None:
     # The new try reattaches to the batch and defers again; the old trigger's on_kill may run before
     # or after that (the triggerer drops it within seconds, the new try needs a worker first).
     scenario.wait("deferred", timeout=180, min_try=2)
-    wait_for_on_kill(scenario, 1, batch_id, acted)
+    wait_for_on_kill(scenario, 1, acted, what=f"batch {batch_id}", status_of=batch_status(scenario, batch_id))
     batches = [(b["id"], b["status"]) for b in scenario.batches()]
     assert batches == [(batch_id, "in_progress")], f"after the clear the DAG's batches are {batches}"
-    assert "its next try takes the work over" in scenario.log(1), "the old trigger says why it did not cancel"
+    log = scenario.log(1)
+    assert f"Not cancelling batch {batch_id}: " in log and "its next try takes the work over" in log, (
+        "the old trigger says why it did not cancel"
+    )
     scenario.emulator.release_batches()
     scenario.wait("success", timeout=180, min_try=2)
     assert_results(scenario, try_number=2)
@@ -132,13 +168,13 @@ def test_mark_success_while_waiting(scenario: ScenarioRun) -> None:
     batch_id = hold_until_polled(scenario, "e2e_marked_success")
     acted = time.monotonic()
     scenario.api.set_state(scenario.dag_id, scenario.run_id, "summarise", "success")
-    wait_for_on_kill(scenario, 1, batch_id, acted)
+    wait_for_on_kill(scenario, 1, acted, what=f"batch {batch_id}", status_of=batch_status(scenario, batch_id))
     status = scenario.emulator.batch(batch_id)["status"]
     assert status == "in_progress", f"after mark success the batch is {status}"
     assert scenario.ti()["state"] == "success"
     assert len(scenario.batches()) == 1
     assert "Task failed with exception" not in scenario.log()
-    assert "Not cancelling batches" in scenario.log() and "marked success" in scenario.log()
+    assert f"Not cancelling batch {batch_id}: the task was marked success" in scenario.log()
 
 
 def test_mark_failed_while_waiting_cancels_the_batch(scenario: ScenarioRun) -> None:
@@ -152,7 +188,7 @@ def test_mark_failed_while_waiting_cancels_the_batch(scenario: ScenarioRun) -> N
     scenario.emulator.release_batches()
     assert scenario.ti()["state"] == "failed" and len(scenario.batches()) == 1
     log = scenario.log()
-    assert "Cancelling batches" in log and "marked failed" in log
+    assert f"Cancelling batch {batch_id}: the task was marked failed" in log
 
 
 def test_api_outage_while_waiting(scenario: ScenarioRun) -> None:
@@ -180,6 +216,148 @@ def test_api_outage_while_waiting(scenario: ScenarioRun) -> None:
     scenario.wait("success", timeout=240)
     assert_results(scenario)
     assert scenario.emulator.batch(batch_id)["status"] == "completed"
+
+    # Each refused poll is one warning in the task log (the triggerer writes the trigger's lines there),
+    # saying what failed and how much of the outage budget is left; the HTTP client does not retry polls.
+    entries = scenario.log_entries()
+    failed = [e for e in entries if f"Polling batch {batch_id} failed (" in str(e.get("event", ""))]
+    scenario.note(f"{len(failed)} 'Polling batch {batch_id} failed' lines for {refused} refused polls")
+    assert abs(len(failed) - refused) <= POLL_SLACK, (
+        f"{refused} polls were refused, but the log has {len(failed)} 'Polling batch ... failed' lines:\n"
+        + "\n".join(str(e.get("event")) for e in failed)
+    )
+    assert all(str(e.get("level", "")).lower() in ("warning", "warn") for e in failed), [
+        (e.get("level"), e.get("event")) for e in failed
+    ]
+    assert all("outage budget left" in str(e.get("event")) for e in failed)
+    retried = [
+        f"{e.get('level')} {e.get('event')}"
+        for e in entries
+        if "retry 1 of" in str(e.get("event", ""))
+        and (
+            str(e.get("level", "")).lower() in ("warning", "warn")
+            or f"/batches/{batch_id}" in str(e.get("event", ""))
+        )
+    ]
+    assert not retried, f"status polls were retried by the HTTP client: {retried}"
+
+
+def event_line(job_id: str, event: dict[str, Any]) -> str:
+    """How an event the emulator lists should read in the task log."""
+    at = time.strftime("%H:%M:%S", time.gmtime(event["created_at"]))
+    return f"[{job_id} {at} {event['level']}] {event['message']}"
+
+
+def logged_events(entries: list[dict[str, Any]]) -> list[str]:
+    """The event lines of one try's log, as `event_line` words them."""
+    found = []
+    for entry in entries:
+        match = EVENT_LINE.search(str(entry.get("event", "")))
+        if match:
+            found.append(match.group(0))
+    return found
+
+
+def fine_tuning_of(run: ScenarioRun) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The fine-tuning jobs and the uploaded training files this scenario's DAG run made: files by
+    their upload name (the task, then a digest of its DAG, run, task and map index; see
+    `fine_tuning.staging`), jobs by the DAG's suffix or by a training file among those."""
+    whose = "\0".join((run.dag_id, run.run_id, run.task_id, "-1"))
+    digest = hashlib.sha256(whose.encode()).hexdigest()[:8]
+    files = [
+        f
+        for f in run.emulator.files("fine-tune")
+        if str(f.get("filename", "")).startswith(f"{run.task_id}-training-{digest}-")
+    ]
+    file_ids = {f["id"] for f in files}
+    jobs = [
+        job
+        for job in run.emulator.fine_tuning_jobs()
+        if job.get("user_provided_suffix") == FINE_TUNING_SUFFIX or job["training_file"] in file_ids
+    ]
+    return jobs, files
+
+
+def test_clearing_a_deferred_fine_tuning_job_logs_each_event_once(scenario: ScenarioRun) -> None:
+    """A fine-tuning task cleared while deferred: its next try reattaches to the same job (no second
+    upload, no second job, nothing cancelled), and across both tries every event of the job is
+    logged exactly once (the worker logs them from the cursor in the task state store)."""
+    emulator = scenario.emulator
+    emulator.hold_fine_tuning()  # the emulated clock stands still: the job moves only when told to
+    scenario.start(FINE_TUNING_DAG_ID, FINE_TUNING_TASK_ID)
+    scenario.wait("deferred", timeout=180)
+    jobs, files = fine_tuning_of(scenario)
+    assert len(jobs) == 1, f"expected one fine-tuning job once deferred, found {[j['id'] for j in jobs]}"
+    job_id = jobs[0]["id"]
+    status_path = f"/v1/fine_tuning/jobs/{job_id}"
+    polls = wait_for_requests(scenario, status_path, 0, timeout=60)
+
+    # Try 1 is deferred: the job starts and trains 15 of its 36 steps (a metrics event, a checkpoint).
+    emulator.force_fine_tuning(job_id, "running")
+    emulator.advance(15 * STEP_SECONDS)
+    wait_for_requests(scenario, status_path, polls, timeout=60)
+    events_before = emulator.fine_tuning_events(job_id)
+    assert emulator.fine_tuning_job(job_id)["status"] == "running"
+    assert len(events_before) >= 5, f"the held job emitted only {[e['message'] for e in events_before]}"
+
+    acted = time.monotonic()
+    cleared = scenario.api.clear(scenario.dag_id, scenario.run_id, FINE_TUNING_TASK_ID)
+    assert [ti["task_id"] for ti in cleared] == [FINE_TUNING_TASK_ID]
+    scenario.wait("deferred", timeout=180, min_try=2)
+    wait_for_on_kill(
+        scenario,
+        1,
+        acted,
+        what=f"fine-tuning job {job_id}",
+        status_of=lambda: str(emulator.fine_tuning_job(job_id)["status"]),
+    )
+
+    # Try 2 is deferred: ten more steps (another metrics event and checkpoint), then the job runs to the end.
+    polls = emulator.requests(status_path, "GET")
+    emulator.advance(10 * STEP_SECONDS)
+    wait_for_requests(scenario, status_path, polls, timeout=60)
+    emulator.release_fine_tuning()
+    scenario.wait("success", timeout=180, min_try=2)
+
+    job = emulator.fine_tuning_job(job_id)
+    events = emulator.fine_tuning_events(job_id)
+    assert job["status"] == "succeeded", f"the job ended {job['status']}"
+    assert not [e for e in events if "cancel" in e["message"].lower()], "the job was cancelled"
+    logs = {number: scenario.log_entries(number) for number in (1, 2)}
+    texts = {number: scenario.log(number) for number in (1, 2)}
+    lines = {number: logged_events(entries) for number, entries in logs.items()}
+    scenario.note(
+        f"{len(events)} events ({len(events_before)} before the clear); event lines: "
+        f"try 1 {len(lines[1])}, try 2 {len(lines[2])}"
+    )
+    expected = Counter(event_line(job_id, e) for e in events)
+    logged = Counter(lines[1] + lines[2])
+    missing, repeated_or_unknown = expected - logged, logged - expected
+    assert not missing and not repeated_or_unknown, (
+        f"events not logged: {sorted(missing)}; logged more than once, or not the job's: "
+        f"{sorted(repeated_or_unknown)}"
+    )
+    assert set(logged.values()) == {1}
+
+    assert f"Not cancelling fine-tuning job {job_id}: " in texts[1], (
+        "the old trigger says why it did not cancel"
+    )
+    assert f"Fine-tuning job {job_id} is running" in texts[1], "the trigger logs the job's status"
+    for number, text in texts.items():
+        assert f"Cancelling fine-tuning job {job_id}" not in text, f"try {number} cancelled the job"
+        assert "Cancelled fine-tuning job" not in text, f"try {number} cancelled the job"
+    assert f"Reattaching to fine-tuning job {job_id}" in texts[2], "try 2 took the job over"
+
+    jobs, files = fine_tuning_of(scenario)
+    scenario.note(f"fine-tuning jobs: {len(jobs)}, training files: {len(files)}")
+    assert [j["id"] for j in jobs] == [job_id], f"the DAG's fine-tuning jobs: {[j['id'] for j in jobs]}"
+    assert [f["id"] for f in files] == [job["training_file"]], f"the DAG's training files: {files}"
+
+    result = scenario.manifest()
+    assert (result["job_id"], result["status"]) == (job_id, "succeeded")
+    assert result["fine_tuned_model"] == job["fine_tuned_model"]
+    output = scenario.deployment.results_dir / FINE_TUNING_DAG_ID / scenario.run_id
+    assert str(result["metrics_path"]).startswith(str(output)), result["metrics_path"]
 
 
 def test_no_key_in_any_log(deployment: Deployment) -> None:
