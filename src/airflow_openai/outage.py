@@ -23,26 +23,13 @@ DEFAULT_OUTAGE_BUDGET = 1800.0
 BACKOFF_CAP = 120.0
 """The longest pause between two tries during an outage: the end of an outage is seen within two minutes."""
 FIRST_BACKOFF = 2.0
-OUTAGE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-LASTING_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
-"""429s that do not pass by waiting: the quota or the budget is used up."""
 
 
 def is_outage(error: BaseException) -> bool:
-    """An error that says the API is unreachable or overloaded for now, not that the call is wrong."""
-    from airflow_openai.client.errors import (  # imported here: keeps DAG parsing light
-        APIConnectionError,
-        APIStatusError,
-        IncompleteDownloadError,
-    )
+    """`airflow_openai.client.transient.is_transient`: the one definition, which the HTTP retry shares."""
+    from airflow_openai.client.transient import is_transient  # imported here: keeps DAG parsing light
 
-    if isinstance(error, IncompleteDownloadError):  # the API answers, with a short body: no outage
-        return False
-    if isinstance(error, APIConnectionError):
-        return True
-    if not isinstance(error, APIStatusError) or error.status_code not in OUTAGE_STATUSES:
-        return False
-    return error.code not in LASTING_CODES and error.headers.get("x-should-retry") != "false"
+    return is_transient(error)
 
 
 class OutageExceeded(Exception):
@@ -80,6 +67,15 @@ class Outage:
     def failed(self, error: BaseException) -> None:
         self.failures += 1
         self.last_error = str(error)
+
+    def poll_failed(self, what: str, error: BaseException, now: float) -> str:
+        """Count a poll of `what` that the API did not answer; the one line a wait logs for it."""
+        self.failed(error)
+        waited = max(now - self.last_success, 0.0)
+        return (
+            f"Polling {what} failed ({error}); the API has not answered for {waited:.0f}s, "
+            f"{max(self.budget - waited, 0.0):.0f}s of the {self.budget:.0f}s outage budget left"
+        )
 
     def exhausted(self, now: float) -> bool:
         return self.ongoing and now - self.last_success >= self.budget

@@ -7,7 +7,9 @@ import pytest
 from airflow_openai.batch.chunks import prepare
 from airflow_openai.batch.identity import TaskIdentity, batch_metadata
 from airflow_openai.batch.pipeline import BatchJob
+from airflow_openai.batch.record import BatchRecord
 from airflow_openai.batch.requests import checked, from_prompts
+from airflow_openai.records import RecordStore
 
 CHAT = "/v1/chat/completions"
 
@@ -51,7 +53,9 @@ def test_a_cancelled_or_failed_batch_is_submitted_again(job, tmp_path):
     first = job.submit(_input(tmp_path, "a", ["x"]), round=0)
     (batch_id,) = first.batch_ids.values()
     job.hook.cancel_batch(batch_id)
-    again = job.submit(_input(tmp_path, "b", ["x"]), round=0, recorded=first.batch_ids)
+    record = RecordStore(None, BatchRecord)
+    record.update(rounds={"0": first.batch_ids})
+    again = job.submit(_input(tmp_path, "b", ["x"]), round=0, record=record)
     assert list(again.batch_ids.values()) != [batch_id] and again.reattached == []
 
 

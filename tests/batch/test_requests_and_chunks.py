@@ -8,7 +8,7 @@ import pytest
 
 from airflow_openai.batch import chunks as chunking
 from airflow_openai.batch.requests import InvalidBatchInput, checked, from_jsonl, from_prompts, from_requests
-from airflow_openai.batch.structured import StructuredOutput
+from airflow_openai.structured import StructuredOutput
 
 CHAT = "/v1/chat/completions"
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from airflow_openai.fine_tuning.assessment import assess
 from airflow_openai.fine_tuning.events import EventCursor, advanced, line, unseen
-from airflow_openai.fine_tuning.reattach import find_reattachable
-from airflow_openai.fine_tuning.watch import JobWatch
 from airflow_openai.models import FineTuningJob, FineTuningJobEvent
-from airflow_openai.pacing import PollPacing
 
 
 def job(**fields) -> FineTuningJob:
@@ -97,25 +94,3 @@ def test_the_cursor_survives_a_round_trip_through_plain_values():
 
 def test_an_event_line_shows_the_job_time_level_and_message():
     assert line("ftjob-1", event(1)) == "[ftjob-1 22:13:21 info] e1"
-
-
-def test_the_watch_logs_a_status_change_once_and_paces_by_age():
-    watch = JobWatch("ftjob-1", PollPacing(minimum=5, maximum=300), started_at=0, now=0)
-    assert watch.record(assess(job(status="queued")), 1) is True
-    assert watch.record(assess(job(status="queued")), 2) is False
-    assert watch.record(assess(job(status="running")), 3) is True
-    assert watch.next_delay(1000) == 100 and watch.next_delay(10_000) == 300
-    assert watch.next_delay(1000, deadline=1010) == 10
-
-
-def test_a_retry_finds_its_job_on_the_same_files_and_model_only():
-    request = {"model": "gpt-4o-mini", "training_file": "file-t", "hyperparameters": {"n_epochs": 3}}
-    since = 1_700_000_000
-    other_file = job(id="ftjob-a", training_file="file-other")
-    failed = job(id="ftjob-b", status="failed")
-    other_epochs = job(id="ftjob-c", hyperparameters={"n_epochs": 5})
-    mine = job(id="ftjob-d", hyperparameters={"n_epochs": 3})
-    assert find_reattachable([other_file, failed, other_epochs, mine], request, since).id == "ftjob-d"
-    too_old = job(id="ftjob-e", created_at=since - 3600)
-    assert find_reattachable([too_old], request, since) is None
-    assert find_reattachable([job(model="gpt-4o-2024-08-06")], request, since) is None

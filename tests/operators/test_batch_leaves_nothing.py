@@ -98,9 +98,16 @@ def test_deferring_and_resuming(emu, emu_hook, scratch, tmp_path):
         _operator(tmp_path, deferrable=True).execute({"ti": ti})
     assert _workdirs(scratch) == [], "deferring ends the process: nothing may stay behind"
 
-    (batch_id,) = deferred.value.trigger.batch_ids
+    (batch_id,) = deferred.value.trigger.ref["ids"]
     wait_for(emu_hook, batch_id)
-    event = {"status": "success", "batch_ids": [batch_id], "statuses": {}, "message": "done"}
+    event = {
+        "status": "success",
+        "kind": "batch",
+        "ref": {"ids": [batch_id]},
+        "batch_ids": [batch_id],
+        "statuses": {},
+        "message": "done",
+    }
     resumed = _operator(tmp_path, deferrable=True)  # a new process builds a new operator
     manifest = resumed.execute_complete({"ti": ti}, event, **deferred.value.kwargs)
 

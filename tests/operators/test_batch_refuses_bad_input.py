@@ -9,6 +9,7 @@ import os
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from pydantic import BaseModel
 
 from tests.support.dag_runner import run_dag, task_states
 from tests.support.task_instance import TaskInstanceStandIn
@@ -213,3 +214,34 @@ def test_templated_parameters_are_refused_once_rendered_before_any_remote_call(
     log = capsys.readouterr().out  # the task logs through Airflow's structlog, as in a worker
     assert "completion_window must be '24h'; got '1h'" in log
     assert "metadata['note'] has 600 characters; at most 512" in log
+
+
+class Scores(BaseModel):
+    scores: dict[str, int]
+
+
+@pytest.mark.parametrize(
+    "response_format, message",
+    [
+        (
+            {"type": "nonsense"},
+            "response_format is refused at $.type: 'nonsense' is not a response format type",
+        ),
+        (Scores, "response_format is refused at $.properties.scores.additionalProperties: free-form maps"),
+        (
+            {"type": "object", "properties": {"n": {"type": "integer", "minLength": 1}}},
+            "response_format is refused at $.properties.n.minLength: keyword 'minLength'",
+        ),
+    ],
+)
+def test_a_bad_response_format_fails_as_bad_input_before_anything_is_sent(
+    emu, emu_hook, tmp_path, response_format, message
+):
+    """The structured-output check is not the batch's own, yet its refusal reads like any bad input."""
+    with pytest.raises(AirflowFailException) as caught:
+        _execute(tmp_path, prompts=["What is 2+2?"], response_format=response_format)
+
+    assert str(caught.value).startswith("Invalid batch input, nothing was submitted")
+    assert message in str(caught.value)
+    assert emu.requests("*", method="POST") == 0, "nothing at all was sent to create anything"
+    assert _nothing_remote(emu_hook)

@@ -130,7 +130,7 @@ def test_a_timeout_cancels_the_run_and_fails_without_retrying(emu, emu_hook):
     with pytest.raises(AirflowFailException, match="did not finish within 0.3s; it was cancelled"):
         _run(op)
     emu.advance(5)
-    assert emu_hook.get_run(*op._run).status == "cancelled"
+    assert emu_hook.get_run(op._ref["thread_id"], op._ref["ids"][0]).status == "cancelled"
 
 
 def test_a_retried_task_reattaches_to_its_run(airflow_db, emu, emu_hook, new_dag):
@@ -165,12 +165,12 @@ def test_on_kill_cancels_the_run(emu, emu_hook):
     import time
 
     deadline = time.monotonic() + 20
-    while op._run is None and time.monotonic() < deadline:
+    while op._ref is None and time.monotonic() < deadline:
         time.sleep(0.05)
     op.on_kill()
     emu.advance(5)
     worker.join(20)
-    run = emu_hook.get_run(*op._run)
+    run = emu_hook.get_run(op._ref["thread_id"], op._ref["ids"][0])
     assert run.status in ("cancelling", "cancelled") and "error" in outcome
 
 

@@ -174,9 +174,9 @@ def test_a_killed_task_cancels_its_file_batch(emu, emu_hook, tmp_path):
     op = _ingest(str(docs / "*.md"))
     worker, outcome, store_id = waiting_in_a_worker(op, key="vector_store_id")
     deadline = __import__("time").monotonic() + 30
-    while not op._batches and __import__("time").monotonic() < deadline:
+    while op._ref is None and __import__("time").monotonic() < deadline:
         __import__("time").sleep(0.05)
-    (batch_id,) = op._batches
+    (batch_id,) = op._ref["ids"]
     op.on_kill()
     emu.set_speed(600)
     worker.join(30)
@@ -325,9 +325,9 @@ def test_after_its_batch_was_cancelled_the_next_try_plans_afresh(emu, emu_hook, 
         op, key="vector_store_id", context={"task_state_store": store}
     )
     deadline = __import__("time").monotonic() + 30
-    while not op._batches and __import__("time").monotonic() < deadline:
+    while op._ref is None and __import__("time").monotonic() < deadline:
         __import__("time").sleep(0.05)
-    emu_hook.cancel_vector_store_file_batch(store_id, op._batches[0])  # from the dashboard, say
+    emu_hook.cancel_vector_store_file_batch(store_id, op._ref["ids"][0])  # from the dashboard, say
     emu.set_speed(600)
     worker.join(30)
     assert isinstance(outcome.get("error"), AirflowException) and "cancel" in str(outcome["error"])

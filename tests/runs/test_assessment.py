@@ -11,7 +11,6 @@ from airflow_openai.models import RunObject
 from airflow_openai.outage import OutageExceeded
 from airflow_openai.pacing import PollPacing
 from airflow_openai.runs.assessment import assess
-from airflow_openai.runs.watch import RUN_PACING, RunWatch
 from tests.client.test_runs_calls import DONE, WEATHER
 from tests.support.clients import hook_for
 
@@ -110,24 +109,6 @@ def test_an_unknown_status_counts_as_running_and_says_so():
     assert assessment.outcome == "running" and "'paused', unknown to this provider" in assessment.message
 
 
-def test_polls_start_a_second_apart_and_grow_with_the_runs_age_up_to_half_a_minute():
-    watch = RunWatch("thread_1", "run_1", RUN_PACING, started_at=1000.0, now=1000.0)
-    assert watch.next_delay(1002.0) == 1.0
-    assert watch.next_delay(1100.0) == pytest.approx(10.0)
-    assert watch.next_delay(1000.0 + 3600) == 30.0
-    assert watch.next_delay(1100.0, deadline=1103.0) == 3.0
-    assert watch.status == "not seen yet"
-
-
-def test_polls_back_off_during_an_outage_and_give_up_after_its_budget():
-    watch = RunWatch("thread_1", "run_1", PollPacing(minimum=1, outage_budget=60), started_at=0.0, now=0.0)
-    for _ in range(5):
-        watch.poll_failed(ConnectionError("down"))
-    assert watch.next_delay(10.0) > 1.0
-    assert watch.outage_exceeded(30.0) is None
-    assert "stopped waiting for run run_1 on thread thread_1" in (watch.outage_exceeded(61.0) or "")
-
-
 # -- the hook's wait --------------------------------------------------------------------------------------
 
 
@@ -195,7 +176,7 @@ def test_the_wait_reports_a_failed_run_with_its_error(emu, emu_hook):
 
 
 def test_the_wait_ends_at_its_deadline(emu, emu_hook):
-    from airflow_openai.hooks.run_wait import RunTimeout
+    from airflow_openai.hooks.waits import RunTimeout
 
     emu.set_speed(0)
     run = _started(emu_hook)

@@ -109,7 +109,7 @@ def test_an_outage_ends_a_rescheduled_sensor_after_its_budget(emu, sensor_kind):
     store = Store()
     context = {"task_state_store": store}
     assert fresh_sensor().poke(context).is_done is False
-    kept = store["openai_sensor_outage"]
+    kept = store["openai_sensor"]["outage"]
     assert kept["failures"] == 1 and "503" in kept["last_error"]
     kept["last_success"] = time.time() - 600  # the outage began ten minutes of pokes ago
     with pytest.raises(AirflowException, match="Stopped waiting for .*could not be reached"):

@@ -59,7 +59,7 @@ def test_a_deferred_wait_returns_the_run_once_the_trigger_says_it_completed(emu,
     with pytest.raises(TaskDeferred) as deferred:
         sensor.execute({})
     trigger = deferred.value.trigger
-    assert (trigger.thread_id, trigger.run_id, trigger.cancel_on_kill) == (run.thread_id, run.id, False)
+    assert (trigger.ref, trigger.cancel_on_kill) == ({"ids": [run.id], "thread_id": run.thread_id}, False)
     assert trigger.pacing["minimum"] == 0.05 and trigger.pacing["maximum"] == 30.0
     emu.advance(DONE)
 
@@ -188,7 +188,7 @@ def test_an_outage_ends_a_rescheduled_sensor_after_its_budget(emu):
     store = Store()
     context = {"task_state_store": store}
     assert fresh_sensor().poke(context).is_done is False
-    kept = store["openai_sensor_outage"]
+    kept = store["openai_sensor"]["outage"]
     assert kept["failures"] == 1 and "503" in kept["last_error"]
     kept["last_success"] = time.time() - 600
     with pytest.raises(AirflowException, match="Stopped waiting for run run_x on thread thread_x"):

@@ -68,7 +68,7 @@ def test_waits_for_a_batch_an_upstream_task_created_and_returns_it(
     assert batch["status"] == "completed" and batch["file_counts"]["completed"] == 16
     log = capsys.readouterr().out
     assert f"Vector store file batch {batch['id']} is in_progress" in log
-    assert ("[airflow_openai.triggers.vector_stores.OpenAIVectorStoreFileBatchTrigger]" in log) is (
+    assert ("[airflow_openai.triggers.job.OpenAIJobTrigger]" in log) is (
         mode == "deferrable"
     )  # the trigger polled: the sensor deferred
 
@@ -205,7 +205,7 @@ def test_an_outage_ends_a_rescheduled_sensor_after_its_budget(emu):
     store = Store()
     context = {"task_state_store": store}
     assert fresh_sensor().poke(context).is_done is False
-    kept = store["openai_sensor_outage"]
+    kept = store["openai_sensor"]["outage"]
     assert kept["failures"] == 1 and "503" in kept["last_error"]
     kept["last_success"] = time.time() - 600  # the outage began ten minutes of pokes ago
     with pytest.raises(

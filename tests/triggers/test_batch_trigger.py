@@ -7,6 +7,7 @@ import json
 import time
 
 from airflow_openai.triggers.batch import OpenAIBatchTrigger
+from airflow_openai.triggers.job import OpenAIJobTrigger
 from tests.support.batches import chat_line, jsonl
 
 FAST = {"minimum": 0.1, "maximum": 1.0, "fraction": 0.1}
@@ -26,10 +27,11 @@ async def _first_event(trigger):
 def test_serializes_only_the_connection_id_and_plain_values(openai_emulator_clean):
     trigger = OpenAIBatchTrigger(["batch_1"], "openai_default", deadline=123.0, pacing=FAST)
     path, kwargs = trigger.serialize()
-    assert path == "airflow_openai.triggers.batch.OpenAIBatchTrigger"
+    assert path == "airflow_openai.triggers.job.OpenAIJobTrigger"
+    assert kwargs["kind"] == "batch" and kwargs["ref"] == {"ids": ["batch_1"]}
     text = json.dumps(kwargs)
     assert openai_emulator_clean.api_key not in text and "sk-" not in text
-    assert OpenAIBatchTrigger(**kwargs).serialize() == (path, kwargs)
+    assert OpenAIJobTrigger(**kwargs).serialize() == (path, kwargs)
 
 
 def test_success_when_every_batch_finished(openai_emulator_clean, emu_hook):

@@ -90,7 +90,9 @@ def test_polls_that_fail_back_off_and_the_wait_goes_on_past_ten_of_them(openai_e
 
         trigger = _trigger([batch_id])
         fast = OpenAIHook(settings=emu_hook.settings, retry_policy=RetryPolicy(2, 0.001, 0.002))
-        trigger._hook = lambda: fast  # the connection with quick transport retries; polling is the trigger's
+        trigger._hook = lambda **_: (
+            fast
+        )  # the connection with quick transport retries; polling is the trigger's
         async for event in trigger.run():
             return event.payload
 

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from airflow_openai.emulator.run_lifecycle import EXPIRES_SECONDS
+from airflow_openai.triggers.job import OpenAIJobTrigger
 from airflow_openai.triggers.runs import OpenAIRunTrigger
 from tests.client.test_runs_calls import DONE, WEATHER
 
@@ -41,10 +42,10 @@ def _fire(trigger):
 def test_serializes_only_the_connection_id_and_plain_values(emu):
     trigger = OpenAIRunTrigger("thread_1", "run_1", "openai_default", started_at=5.0, deadline=123.0)
     path, kwargs = trigger.serialize()
-    assert path == "airflow_openai.triggers.runs.OpenAIRunTrigger"
+    assert path == "airflow_openai.triggers.job.OpenAIJobTrigger"
     assert kwargs == {
-        "thread_id": "thread_1",
-        "run_id": "run_1",
+        "kind": "run",
+        "ref": {"ids": ["run_1"], "thread_id": "thread_1"},
         "openai_conn_id": "openai_default",
         "started_at": 5.0,
         "deadline": 123.0,
@@ -53,7 +54,7 @@ def test_serializes_only_the_connection_id_and_plain_values(emu):
     }
     text = json.dumps(kwargs)
     assert emu.api_key not in text and "sk-" not in text
-    assert OpenAIRunTrigger(**kwargs).serialize() == (path, kwargs)
+    assert OpenAIJobTrigger(**kwargs).serialize() == (path, kwargs)
 
 
 async def _moved_on_once_seen(trigger, emu, path):
@@ -76,6 +77,9 @@ def test_a_run_that_completes_fires_success(emu, emu_hook, capsys):
 
     assert payload == {
         "status": "success",
+        "kind": "run",
+        "ref": {"ids": [run.id], "thread_id": run.thread_id},
+        "statuses": {run.id: "completed"},
         "thread_id": run.thread_id,
         "run_id": run.id,
         "run_status": "completed",

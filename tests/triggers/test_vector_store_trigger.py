@@ -11,11 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from airflow_openai.triggers.job import OpenAIJobTrigger
 from airflow_openai.triggers.vector_stores import OpenAIVectorStoreFileBatchTrigger
 from tests.triggers.test_kill_and_outage import TaskStates
 
 FAST = {"minimum": 0.05, "maximum": 0.5, "fraction": 0.1}
-PATH = "airflow_openai.triggers.vector_stores.OpenAIVectorStoreFileBatchTrigger"
+PATH = "airflow_openai.triggers.job.OpenAIJobTrigger"
 
 
 async def _first_event(trigger):
@@ -46,7 +47,8 @@ def test_serializes_only_the_connection_id_and_plain_values(emu):
     text = json.dumps(kwargs)
     assert emu.api_key not in text and "sk-" not in text
     assert kwargs["openai_conn_id"] == "openai_default" and kwargs["cancel_on_kill"] is True
-    assert OpenAIVectorStoreFileBatchTrigger(**kwargs).serialize() == (path, kwargs)
+    assert kwargs["ref"] == {"ids": ["vsfb_1"], "vector_store_id": "vs_1"}
+    assert OpenAIJobTrigger(**kwargs).serialize() == (path, kwargs)
 
 
 def test_success_when_every_batch_completed_with_the_counts_of_each(emu, emu_hook):
@@ -150,7 +152,7 @@ def test_an_outage_longer_than_the_budget_ends_the_wait_naming_the_batches(emu, 
 
     assert (
         payload["status"] == "error"
-        and f"file batches {batch_id} of vector store {store_id}" in (payload["message"])
+        and f"file batch {batch_id} of vector store {store_id}" in (payload["message"])
     )
     assert "could not be reached" in payload["message"] and "outage budget 1s" in payload["message"]
     assert time.monotonic() - started < 60
@@ -229,7 +231,7 @@ def test_on_kill_cancels_every_batch_it_can_and_says_which_it_could_not(monkeypa
         f"On kill: cancelled 2 of 4 file batches ({first}, {last}); "
         f"could not cancel {broken}, vsfb_never_existed" in log
     )
-    assert f"Could not cancel file batch {broken}: Injected fault (HTTP 500" in log
+    assert f"Could not cancel file batch {broken} of vector store {store.id}: Injected fault (HTTP 500" in log
 
 
 def test_a_status_added_later_is_waited_through_not_an_error(server, monkeypatch):

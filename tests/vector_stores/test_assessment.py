@@ -10,7 +10,6 @@ import pytest
 from airflow_openai.models.vector_stores import VectorStoreFileBatchObject
 from airflow_openai.pacing import PollPacing
 from airflow_openai.vector_stores.assessment import FileBatchAssessment, assess
-from airflow_openai.vector_stores.watch import FileBatchWatch
 
 BASE = {
     "id": "vsfb_1",
@@ -107,50 +106,6 @@ def test_an_empty_batch_reports_no_progress_without_dividing_by_zero():
     assert "0/0 files processed (0.0%)" in assess(_batch("in_progress")).message
 
 
-# The watch
-
-
-def _assessment(batch_id, status, processed, total=1000, outcome=None):
-    outcome = outcome or ("succeeded" if status == "completed" else "running")
-    return FileBatchAssessment(
-        batch_id, "vs_1", status, outcome, "", processed, 0, 0, total - processed, total
-    )
-
-
-def test_the_watch_knows_what_is_pending_failed_and_finished():
-    watch = FileBatchWatch("vs_1", ["a", "b"], PollPacing(), started_at=0.0, now=0.0)
-    assert watch.pending() == ["a", "b"] and not watch.all_finished()
-    watch.record(_assessment("a", "completed", 1000), 1.0)
-    watch.record(_assessment("b", "in_progress", 10), 1.0)
-    assert watch.pending() == ["b"] and not watch.all_finished() and watch.failure() is None
-    watch.record(_assessment("b", "cancelled", 10, outcome="failed"), 2.0)
-    assert watch.pending() == [] and watch.all_finished() and watch.failure().batch_id == "b"
-    assert watch.statuses() == {"a": "completed", "b": "cancelled"}
-    assert watch.counts()["a"] == {"completed": 1000, "failed": 0, "cancelled": 0, "total": 1000}
-
-
-def test_the_rate_of_files_processed_caps_the_wait_near_the_end():
-    watch = FileBatchWatch("vs_1", ["a"], PollPacing(), started_at=0.0, now=0.0)
-    watch.record(_assessment("a", "in_progress", 0), 1000.0)
-    assert watch.next_delay(1000.0) == 100.0  # a tenth of the age, no rate known yet
-    watch.record(_assessment("a", "in_progress", 900), 1100.0)  # 9 files a second, 100 to go
-    assert watch.next_delay(1100.0) == pytest.approx(100 / 9 + 5)
-
-
-def test_the_deadline_caps_the_wait():
-    watch = FileBatchWatch("vs_1", ["a"], PollPacing(), started_at=0.0, now=0.0)
-    watch.record(_assessment("a", "in_progress", 0), 10_000.0)
-    assert watch.next_delay(10_000.0, deadline=10_003.0) == 3.0
-
-
-def test_an_outage_is_counted_from_when_the_watch_began_not_from_the_batches_age():
-    watch = FileBatchWatch("vs_1", ["a"], PollPacing(outage_budget=60), started_at=0.0, now=7200.0)
-    watch.poll_failed(RuntimeError("down"))
-    assert watch.outage_exceeded(7230.0) is None
-    gave_up = watch.outage_exceeded(7260.0)
-    assert gave_up is not None and "file batches a of vector store vs_1" in gave_up and "down" in gave_up
-
-
 # The hook's blocking wait, on the emulator
 
 
@@ -198,13 +153,13 @@ def test_the_hook_returns_as_soon_as_one_batch_failed(emu, emu_hook):
 def test_the_hook_gives_up_at_the_deadline(emu, emu_hook):
     import time
 
-    from airflow_openai.hooks.vector_store_wait import FileBatchTimeout
+    from airflow_openai.hooks.waits import FileBatchTimeout
 
     emu.set_speed(0)  # the batch stays in progress
     store = emu_hook.create_vector_store(name="s")
     batch_id = emu_hook.create_vector_store_file_batch(store.id, _files(emu_hook, 1)).id
 
-    with pytest.raises(FileBatchTimeout, match=f"file batches {batch_id} of vector store {store.id}"):
+    with pytest.raises(FileBatchTimeout, match=f"file batch {batch_id} of vector store {store.id}"):
         emu_hook.wait_for_vector_store_file_batches(
             store.id, [batch_id], deadline=time.time() + 0.3, pacing=PollPacing(minimum=0.05)
         )
@@ -228,7 +183,7 @@ def test_the_hook_waits_out_an_outage_and_gives_up_past_its_budget(emu, emu_hook
         assert emu.requests(polls, method="GET") >= 4
 
         emu.fault(polls, method="GET", status=503, count=1000)
-        with pytest.raises(OutageExceeded, match=f"file batches {batch_id} .*could not be reached"):
+        with pytest.raises(OutageExceeded, match=f"file batch {batch_id} .*could not be reached"):
             fast.wait_for_vector_store_file_batches(
                 store.id, [batch_id], pacing=PollPacing(minimum=0.05, maximum=0.2, outage_budget=0.5)
             )

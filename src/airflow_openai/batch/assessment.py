@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
 
+from airflow_openai.assessment import FAILED_OR_CANCELLED, Judged
 from airflow_openai.models import Batch
 
-Outcome = Literal["running", "succeeded", "failed"]
-
 RUNNING = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
-FAILED = frozenset({"failed", "cancelled"})
+FAILED = FAILED_OR_CANCELLED
 # `expired` keeps the lines that finished before the window closed: the results are
 # usable, and the operator can resubmit what was left. So it counts as an ending with
 # output, like `completed`.
@@ -26,18 +24,11 @@ ENDED_WITH_OUTPUT = frozenset({"completed", "expired"})
 
 
 @dataclass(frozen=True)
-class BatchAssessment:
+class BatchAssessment(Judged):
     batch_id: str
-    status: str
-    outcome: Outcome
-    message: str
     done: int = 0
     failed: int = 0
     total: int = 0
-
-    @property
-    def finished(self) -> bool:
-        return self.outcome != "running"
 
     @property
     def processed(self) -> int:
@@ -57,22 +48,22 @@ def assess(batch: Batch) -> BatchAssessment:
     status = batch.status
     if status in RUNNING:
         return BatchAssessment(
-            batch.id, status, "running", f"Batch {batch.id} is {status}: {progress}", done, failed, total
+            status, "running", f"Batch {batch.id} is {status}: {progress}", batch.id, done, failed, total
         )
     if status in ENDED_WITH_OUTPUT:
         return BatchAssessment(
-            batch.id, status, "succeeded", f"Batch {batch.id} {status}: {progress}", done, failed, total
+            status, "succeeded", f"Batch {batch.id} {status}: {progress}", batch.id, done, failed, total
         )
     if status in FAILED:
         reason = _errors(batch) if status == "failed" else _cancelled(batch)
         return BatchAssessment(
-            batch.id, status, "failed", f"Batch {batch.id} {status}: {reason}", done, failed, total
+            status, "failed", f"Batch {batch.id} {status}: {reason}", batch.id, done, failed, total
         )
     message = (
         f"Batch {batch.id} has status {status!r}, unknown to this provider; "
         f"treating it as still running: {progress}"
     )
-    return BatchAssessment(batch.id, status, "running", message, done, failed, total)
+    return BatchAssessment(status, "running", message, batch.id, done, failed, total)
 
 
 def _errors(batch: Batch) -> str:

@@ -7,13 +7,14 @@ step can be exercised against the emulator directly.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from airflow_openai.batch.chunks import Chunk, PreparedInput
-from airflow_openai.batch.identity import TaskIdentity, batch_metadata, find_reattachable
+from airflow_openai.batch.chunks import PreparedInput
+from airflow_openai.batch.identity import TaskIdentity
+from airflow_openai.batch.record import BatchRecord
 from airflow_openai.batch.results import (
     MISSING_RESULT,
     ResultFiles,
@@ -24,20 +25,12 @@ from airflow_openai.batch.results import (
     result_rows,
     write_joined,
 )
-from airflow_openai.batch.structured import StructuredOutput
+from airflow_openai.batch.submission import Submission, submit_round
 from airflow_openai.models import Batch
+from airflow_openai.records import RecordStore
+from airflow_openai.structured import StructuredOutput
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Submission:
-    """The batches of one round: the first, or the one resubmission of retryable lines."""
-
-    round: int
-    batch_ids: dict[str, str] = field(default_factory=dict)
-    """chunk fingerprint → batch id"""
-    reattached: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -52,54 +45,17 @@ class BatchJob:
     # -- submission ------------------------------------------------------------------------------
 
     def submit(
-        self,
-        prepared: PreparedInput,
-        round: int,
-        recorded: Mapping[str, str] | None = None,
-        record: Callable[[str, str], None] | None = None,
+        self, prepared: PreparedInput, round: int, record: RecordStore[BatchRecord] | None = None
     ) -> Submission:
         """A batch per chunk: reattached when this task already has one, created otherwise.
 
-        `recorded` holds what an earlier attempt wrote to the task state store
-        (fingerprint → batch id); `record` is called as soon as a batch exists.
+        `record` keeps what the round made as soon as it exists (each input file, then each
+        batch), so a retried task, or the same step run again after an outage, reattaches or
+        creates on the uploaded file instead of paying or uploading twice (see `submission`).
         """
-        submission = Submission(round)
-        for chunk in prepared.chunks:
-            tags = self.identity.tags(chunk.fingerprint, chunk.index, len(prepared.chunks))
-            if round:
-                tags["airflow_chunk"] = f"retry{round}-{chunk.index + 1}/{len(prepared.chunks)}"
-            batch = self._reattach((recorded or {}).get(chunk.fingerprint), tags)
-            if batch is not None:
-                log.info(
-                    "Reattached to batch %s (%s) for chunk %d: not submitting again",
-                    batch.id,
-                    batch.status,
-                    chunk.index + 1,
-                )
-                submission.reattached.append(batch.id)
-            else:
-                batch = self._create(chunk, tags)
-                log.info(
-                    "Submitted batch %s for chunk %d (%d requests)", batch.id, chunk.index + 1, chunk.requests
-                )
-            submission.batch_ids[chunk.fingerprint] = batch.id
-            if record is not None:
-                record(chunk.fingerprint, batch.id)
-        return submission
-
-    def _reattach(self, recorded_id: str | None, tags: dict[str, str]) -> Batch | None:
-        if recorded_id:
-            batch = self.hook.get_batch(recorded_id)
-            if find_reattachable([batch], tags) is not None:
-                return batch
-        return find_reattachable(self.hook.list_batches(limit=100), tags)
-
-    def _create(self, chunk: Chunk, tags: dict[str, str]) -> Batch:
-        source = self.hook.create_file(
-            chunk.path, purpose="batch", filename=f"{tags['airflow_input_sha']}.jsonl"
+        return submit_round(
+            self, prepared, round, record if record is not None else RecordStore(None, BatchRecord)
         )
-        metadata = batch_metadata(self.metadata, tags)
-        return self.hook.create_batch(source.id, self.endpoint, self.completion_window, metadata)
 
     # -- results ---------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from airflow_openai.batch.chunks import PreparedInput
-from airflow_openai.batch.structured import StructuredOutput
+from airflow_openai.structured import StructuredOutput
 
 RETRYABLE_LINE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 RETRYABLE_LINE_CODES = frozenset({"batch_expired", "rate_limit_exceeded", "server_error"})

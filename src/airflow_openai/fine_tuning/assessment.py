@@ -10,46 +10,37 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
 
+from airflow_openai.assessment import FAILED_OR_CANCELLED, Judged
 from airflow_openai.models import FineTuningJob
 
-Outcome = Literal["running", "succeeded", "failed"]
-
 RUNNING = frozenset({"validating_files", "queued", "running"})
-FAILED = frozenset({"failed", "cancelled"})
+FAILED = FAILED_OR_CANCELLED
 
 
 @dataclass(frozen=True)
-class JobAssessment:
+class JobAssessment(Judged):
     job_id: str
-    status: str
-    outcome: Outcome
-    message: str
     fine_tuned_model: str | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.outcome != "running"
 
 
 def assess(job: FineTuningJob) -> JobAssessment:
     """Where `job` stands, with a one-line message for the task log."""
     status = job.status
     if status in RUNNING:
-        return JobAssessment(job.id, status, "running", f"Fine-tuning job {job.id} is {status}{_eta(job)}")
+        return JobAssessment(status, "running", f"Fine-tuning job {job.id} is {status}{_eta(job)}", job.id)
     if status == "succeeded":
         tokens = f", {job.trained_tokens:,} tokens trained" if job.trained_tokens is not None else ""
         message = f"Fine-tuning job {job.id} succeeded: model {job.fine_tuned_model}{tokens}"
-        return JobAssessment(job.id, status, "succeeded", message, job.fine_tuned_model)
+        return JobAssessment(status, "succeeded", message, job.id, job.fine_tuned_model)
     if status in FAILED:
         reason = _error(job) if status == "failed" else _cancelled(job)
-        return JobAssessment(job.id, status, "failed", f"Fine-tuning job {job.id} {status}: {reason}")
+        return JobAssessment(status, "failed", f"Fine-tuning job {job.id} {status}: {reason}", job.id)
     message = (
         f"Fine-tuning job {job.id} has status {status!r}, unknown to this provider; "
         "treating it as still running"
     )
-    return JobAssessment(job.id, status, "running", message)
+    return JobAssessment(status, "running", message, job.id)
 
 
 def _eta(job: FineTuningJob) -> str:

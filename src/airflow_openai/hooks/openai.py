@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import mimetypes
 import os
@@ -10,6 +11,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -32,12 +34,9 @@ from airflow_openai.hooks.api_methods import (
     RunsAPI,
     VectorStoresAPI,
 )
-from airflow_openai.hooks.batch_wait import BatchWaitMixin
 from airflow_openai.hooks.connection import settings_from_connection
-from airflow_openai.hooks.fine_tuning_wait import FineTuningWaitMixin
 from airflow_openai.hooks.off_loop import run_until_done, stoppable
-from airflow_openai.hooks.run_wait import RunWaitMixin
-from airflow_openai.hooks.vector_store_wait import VectorStoreWaitMixin
+from airflow_openai.hooks.waits import WaitsMixin
 from airflow_openai.models import OpenAIFile
 from airflow_openai.provider import CONN_TYPE
 from airflow_openai.storage import open_binary, removed_on_failure
@@ -52,20 +51,20 @@ PathOrFile = str | os.PathLike[str] | IO[bytes]
 
 SETTINGS_TTL = 60.0
 _recent_settings: dict[str, tuple[float, ClientSettings]] = {}
-_settings_lookups: dict[tuple[int, str], asyncio.Future[ClientSettings]] = {}
+_settings_lookups: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[str, asyncio.Future[ClientSettings]]
+] = weakref.WeakKeyDictionary()
+"""Event loop → connection id → the lookup under way on it (a finished loop leaves nothing behind)."""
 
 
 class OpenAIHook(
     FilesAPI,
     BatchesAPI,
-    BatchWaitMixin,
     FineTuningAPI,
-    FineTuningWaitMixin,
     ModelsAPI,
     VectorStoresAPI,
-    VectorStoreWaitMixin,
     RunsAPI,
-    RunWaitMixin,
+    WaitsMixin,
     OrganizationAPI,
     BaseHook,
 ):
@@ -82,7 +81,9 @@ class OpenAIHook(
 
     :param openai_conn_id: the Airflow connection to use.
     :param settings: explicit settings, bypassing the connection (tests, scripts).
-    :param retry_policy: override the retry timing (attempts still come from the connection).
+    :param retry_policy: override the retry timing (and, unless `max_retries` is given, the attempts).
+    :param max_retries: HTTP retries of this hook's calls, sync and async, instead of the
+        connection's: 0 for status polls whose retrying the wait engine's outage budget does.
     """
 
     conn_name_attr = "openai_conn_id"
@@ -96,11 +97,13 @@ class OpenAIHook(
         *,
         settings: ClientSettings | None = None,
         retry_policy: RetryPolicy | None = None,
+        max_retries: int | None = None,
     ) -> None:
         super().__init__()
         self.openai_conn_id = openai_conn_id
         self._settings = settings
         self._retry_policy = retry_policy
+        self._max_retries = max_retries
         self._sync: SyncTransport | None = None
         self._sync_made = threading.Lock()
         self._async: dict[asyncio.AbstractEventLoop, AsyncTransport] = {}
@@ -128,11 +131,12 @@ class OpenAIHook(
                 self._settings = cached[1]
             else:
                 # Triggers that start together wait for one lookup instead of each making their own.
-                key = (id(asyncio.get_running_loop()), self.openai_conn_id)
-                lookup = _settings_lookups.get(key)
+                under_way = _settings_lookups.setdefault(asyncio.get_running_loop(), {})
+                key = self.openai_conn_id
+                lookup = under_way.get(key)
                 if lookup is None:
-                    lookup = _settings_lookups[key] = asyncio.ensure_future(self._alookup())
-                    lookup.add_done_callback(lambda _: _settings_lookups.pop(key, None))
+                    lookup = under_way[key] = asyncio.ensure_future(self._alookup())
+                    lookup.add_done_callback(lambda _: under_way.pop(key, None))
                 self._settings = await asyncio.shield(lookup)
         return self._settings
 
@@ -190,9 +194,10 @@ class OpenAIHook(
     # -- running calls ------------------------------------------------------------------------------
 
     def _policy(self, settings: ClientSettings) -> RetryPolicy:
-        if self._retry_policy is None:
-            return RetryPolicy(max_retries=settings.max_retries)
-        return self._retry_policy
+        policy = self._retry_policy or RetryPolicy(max_retries=settings.max_retries)
+        if self._max_retries is None:
+            return policy
+        return dataclasses.replace(policy, max_retries=self._max_retries)
 
     @property
     def transport(self) -> SyncTransport:

@@ -9,18 +9,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from airflow_openai.batch.record import BatchRecord
 from airflow_openai.links import BATCH_IDS_XCOM_KEY, DASHBOARD_XCOM_KEY, OpenAIBatchLink
-from airflow_openai.operators.base import OpenAIBaseOperator
-from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, OutageExceeded, waited_out
+from airflow_openai.operators.job import OpenAIJobOperator
+from airflow_openai.outage import waited_out
 from airflow_openai.storage import open_binary, removed_on_failure
 
-STATE_KEY = "openai_batches"
 
-
-class OpenAIBatchOperator(OpenAIBaseOperator):
+class OpenAIBatchOperator(OpenAIJobOperator):
     """Run requests through the OpenAI Batch API (half the price of direct calls) and get joined results.
 
     Give it ``prompts`` (strings, or dicts with ``prompt`` and per-row overrides) with a
@@ -52,14 +50,10 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
     :param max_failed_fraction: the share of failed rows tolerated before the task fails (after saving results).
     :param resubmit_failed: resubmit, once, lines that expired or failed with a retryable error.
     :param wait_for_completion: False submits and returns the batch ids at once.
-    :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).
-    :param poll_interval: shortest wait between status polls, in seconds.
-    :param timeout: seconds to wait for the batches before giving up.
-    :param cancel_on_timeout: cancel the batches when ``timeout`` passes.
-    :param cancel_on_kill: cancel the batches when the task is really stopped (marked failed);
-        a cleared task's next try reattaches to them instead, and marking success leaves them be.
-    :param outage_budget: seconds without a successful call to the API before the wait (or a
-        retry reattaching to its batches) gives up; calls back off meanwhile (default 30 minutes).
+
+    The waiting parameters (``deferrable``, ``poll_interval`` 5 s, ``max_poll_interval``,
+    ``timeout``, ``cancel_on_timeout``, ``cancel_on_kill``, ``outage_budget``) are those of
+    `OpenAIJobOperator`.
     """
 
     template_fields: Sequence[str] = (
@@ -77,6 +71,8 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
     template_fields_renderers = {"requests": "json", "request_parameters": "json", "metadata": "json"}
     operator_extra_links = (OpenAIBatchLink(),)
     ui_color = "#d9f2e6"
+    kind_name = "batch"
+    record_type = BatchRecord
 
     def __init__(
         self,
@@ -95,13 +91,6 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         max_failed_fraction: float = 0.0,
         resubmit_failed: bool = True,
         wait_for_completion: bool = True,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 5.0,
-        max_poll_interval: float = 3600.0,
-        timeout: float | None = None,
-        cancel_on_timeout: bool = True,
-        cancel_on_kill: bool = True,
-        outage_budget: float = DEFAULT_OUTAGE_BUDGET,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -134,16 +123,6 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         self.max_failed_fraction = max_failed_fraction
         self.resubmit_failed = resubmit_failed
         self.wait_for_completion = wait_for_completion
-        self.deferrable = deferrable
-        self.poll_interval = poll_interval
-        self.max_poll_interval = max_poll_interval
-        self.timeout = timeout
-        self.cancel_on_timeout = cancel_on_timeout
-        self.cancel_on_kill = cancel_on_kill
-        self.outage_budget = outage_budget
-        self._identity: Any = None
-        self._killed: str | None = None
-        self._submitted: list[str] = []
         self._workdir: Path | None = None
         self._prepared_input: Any = None
         self._resolved_output: str | None = None
@@ -169,58 +148,27 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             batch_ids = self._submit(context, prepared, round=0)
             if not self.wait_for_completion:
                 return {"batch_ids": batch_ids, "requests": prepared.total}
-            return self._wait(context, [batch_ids], started_at=time.time())
+            return self._wait(context, [batch_ids])
         finally:
             self._drop_workdir()
 
-    def execute_complete(
-        self, context: Any, event: dict[str, Any], rounds: list[list[str]] | None = None
-    ) -> Any:
-        """Resume after the trigger fired; `rounds` are the batch ids of each submission round so far."""
-        batch_ids = list(event["batch_ids"])
-        rounds = [list(ids) for ids in (rounds or [batch_ids])]
-        self._submitted = batch_ids
-        if event["status"] == "timeout":
-            self._give_up_on_timeout(batch_ids)
+    def finish(self, context: Any, event: dict[str, Any], resume: dict[str, Any]) -> Any:
+        """The batches of the last round ended; `rounds` are the batch ids of each round so far."""
+        rounds = resume.get("rounds")
         if event["status"] != "success":
-            raise AirflowException(
-                f"OpenAI batch wait ended with {event['status']}: {event['message']} ({event['statuses']})"
-            )
+            raise AirflowException(f"{event['message']} ({event['statuses']})")
         try:
-            return self._collect(context, rounds)
+            return self._collect(context, [list(ids) for ids in (rounds or [event["batch_ids"]])])
         finally:
             self._drop_workdir()
-
-    def on_kill(self) -> None:
-        """Airflow ends the attempt: cancel the batches only if the task is really being stopped
-        (marked failed), not when it was cleared (the next try reattaches) or marked success."""
-        from airflow_openai.stopping import kill_verdict
-        from airflow_openai.task_state import UNKNOWN, current_state
-
-        identity = self._identity
-        state = UNKNOWN
-        if identity is not None:
-            state = current_state(identity.dag_id, identity.task_id, identity.run_id, identity.map_index)
-        verdict = kill_verdict(*state, in_worker=True)
-        if not self._submitted:
-            return
-        if not self.cancel_on_kill:
-            self.log.info("Not cancelling batches %s: cancel_on_kill is off", ", ".join(self._submitted))
-        elif verdict.cancel:
-            self.log.info("Cancelling batches %s: %s", ", ".join(self._submitted), verdict.why)
-            self._killed = verdict.why  # a wait that then sees them cancelled says the task was killed
-            self._cancel(self._submitted, "the task was killed")
-        else:
-            self.log.info("Not cancelling batches %s: %s", ", ".join(self._submitted), verdict.why)
 
     # -- steps ---------------------------------------------------------------------------------------
 
     def _job(self, context: Any) -> Any:
-        from airflow_openai.batch.identity import TaskIdentity
         from airflow_openai.batch.pipeline import BatchJob
-        from airflow_openai.batch.structured import StructuredOutput
+        from airflow_openai.structured import StructuredOutput
 
-        self._identity = TaskIdentity.from_context(context)  # on_kill asks Airflow for its state
+        self.remember_task(context)
         return BatchJob(
             hook=self.hook,
             endpoint=self.endpoint,
@@ -232,7 +180,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
 
     def _lines(self) -> Iterator[tuple[dict[str, Any], Any]]:
         from airflow_openai.batch import requests as batch_requests
-        from airflow_openai.batch.structured import StructuredOutput
+        from airflow_openai.structured import StructuredOutput
 
         endpoint = batch_requests.check_endpoint(self.endpoint)
         batch_requests.check_completion_window(self.completion_window)
@@ -259,6 +207,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         from airflow_openai.batch.chunks import prepare
         from airflow_openai.batch.identity import check_user_metadata
         from airflow_openai.batch.requests import InvalidBatchInput
+        from airflow_openai.structured import InvalidStructuredOutput
 
         if self._prepared_input is not None:
             return self._prepared_input
@@ -269,7 +218,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             raise AirflowFailException(f"Invalid batch input, nothing was submitted: {exc}") from None
         try:
             self._prepared_input = prepare(self._lines(), self._workdir, self.endpoint)
-        except InvalidBatchInput as exc:
+        except (InvalidBatchInput, InvalidStructuredOutput) as exc:
             raise AirflowFailException(f"Invalid batch input, nothing was submitted: {exc}") from None
         return self._prepared_input
 
@@ -296,74 +245,30 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
         self._prepared_input = None
 
     def _submit(self, context: Any, prepared: Any, round: int, earlier: list[str] | None = None) -> list[str]:
-        """Submit (or reattach to) this round's batches; the link shows them with the `earlier` rounds'."""
-        store = context.get("task_state_store")
-        state = dict((store.get(STATE_KEY) if store is not None else None) or {})
-        recorded = dict(state.get(str(round)) or {})
+        """Submit (or reattach to) this round's batches; the link shows them with the `earlier` rounds'.
 
-        def record(fingerprint: str, batch_id: str) -> None:
-            recorded[fingerprint] = batch_id
-            if store is not None:
-                store.set(STATE_KEY, {**state, str(round): recorded})
+        What the round makes (each input file, then each batch) goes to the task state record as it
+        is made, so a round run again after an outage, or a retry, goes on from there.
+        """
 
+        record = self.record(context)
         job = self._job(context)
         submission = waited_out(
-            lambda: job.submit(prepared, round, recorded, record),
+            lambda: job.submit(prepared, round, record),
             "Submitting the batches (or reattaching to them)",
             budget=self.outage_budget,
         )
         batch_ids = list(submission.batch_ids.values())
-        self._submitted = batch_ids
+        self._ref = {"ids": batch_ids}  # what on_kill cancels, from now on
         context["ti"].xcom_push(key=BATCH_IDS_XCOM_KEY, value=[*(earlier or []), *batch_ids])
         # The link is built from XCom alone (in the worker, when the attempt ends): the dashboard
         # root of this task's connection goes with the ids; a URL, never a key.
         context["ti"].xcom_push(key=DASHBOARD_XCOM_KEY, value=self.hook.settings.dashboard_url or "")
         return batch_ids
 
-    def _wait(self, context: Any, rounds: list[list[str]], started_at: float) -> Any:
-        from airflow_openai.batch.pacing import PollPacing
-
-        batch_ids = rounds[-1]
-        pacing = PollPacing(
-            minimum=self.poll_interval, maximum=self.max_poll_interval, outage_budget=self.outage_budget
-        )
-        deadline = started_at + self.timeout if self.timeout else None
-        if self.deferrable:
-            from airflow_openai.triggers.batch import OpenAIBatchTrigger
-
-            trigger = OpenAIBatchTrigger(
-                batch_ids=batch_ids,
-                openai_conn_id=self.openai_conn_id,
-                started_at=started_at,
-                deadline=deadline,
-                pacing=pacing.to_dict(),
-                cancel_on_kill=self.cancel_on_kill,
-            )
-            self.defer(trigger=trigger, method_name="execute_complete", kwargs={"rounds": rounds})
-        from airflow_openai.hooks.batch_wait import BatchTimeout
-
-        try:
-            final = self.hook.wait_for_batches(
-                batch_ids,
-                started_at=started_at,
-                deadline=deadline,
-                pacing=pacing,
-                on_progress=lambda a: self.log.info(a.message),
-            )
-        except BatchTimeout:
-            self._give_up_on_timeout(batch_ids)
-        except OutageExceeded as exc:
-            raise AirflowException(
-                f"{exc}; the batches keep running, and a retry reattaches to them"
-            ) from None
-        failed = [a for a in final.values() if a.outcome == "failed"]
-        if failed and self._killed is not None:
-            raise AirflowException(
-                f"The task was killed ({self._killed}); its batches {batch_ids} were cancelled"
-            )
-        if failed:
-            raise AirflowException("; ".join(a.message for a in failed))
-        return self._collect(context, rounds)
+    def _wait(self, context: Any, rounds: list[list[str]]) -> Any:
+        """Wait for the last round's batches; `finish` then collects every round's results."""
+        return self.wait_for(context, {"ids": rounds[-1]}, started_at=time.time(), resume={"rounds": rounds})
 
     def _collect(self, context: Any, rounds: list[list[str]]) -> Any:
         prepared = self._prepared(context)
@@ -385,7 +290,7 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
                 retry_lines = ((request, None) for request in prepared.requests_for(retry))
                 retry_input = prepare(retry_lines, self._workdir / "retry", self.endpoint)
                 batch_ids = self._submit(context, retry_input, round=1, earlier=rounds[0])
-                return self._wait(context, [*rounds, batch_ids], started_at=time.time())
+                return self._wait(context, [*rounds, batch_ids])
         output = self._output_path(context)
         workdir = self._workdir
 
@@ -431,24 +336,6 @@ class OpenAIBatchOperator(OpenAIBaseOperator):
             suffix=".jsonl",
             log=self.log,
         )
-
-    def _give_up_on_timeout(self, batch_ids: list[str]) -> None:
-        if self.cancel_on_timeout:
-            self._cancel(batch_ids, "the timeout passed")
-            raise AirflowException(
-                f"OpenAI batches {batch_ids} did not finish within {self.timeout}s; they were cancelled"
-            )
-        raise AirflowException(
-            f"OpenAI batches {batch_ids} did not finish within {self.timeout}s; they keep running"
-        )
-
-    def _cancel(self, batch_ids: list[str], why: str) -> None:
-        for batch_id in batch_ids:
-            try:
-                batch = self.hook.cancel_batch(batch_id)
-                self.log.info("Cancelled batch %s because %s (now %s)", batch_id, why, batch.status)
-            except Exception as exc:  # cancelling is best effort: a finished batch refuses it
-                self.log.warning("Could not cancel batch %s: %s", batch_id, exc)
 
 
 def _check_plain_parameters(**parameters: Any) -> None:

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
 
+from airflow_openai.assessment import Judged, Outcome
 from airflow_openai.models import RunObject
-
-Outcome = Literal["running", "succeeded", "failed", "action"]
 
 RUNNING = frozenset({"queued", "in_progress", "cancelling"})
 """`cancelling` goes on to `cancelled`, which is seen at a later poll."""
@@ -26,19 +24,11 @@ FAILED = frozenset({"failed", "incomplete", "expired", "cancelled"})
 
 
 @dataclass(frozen=True)
-class RunAssessment:
+class RunAssessment(Judged):
     run_id: str
     thread_id: str
-    status: str
-    outcome: Outcome
-    message: str
     tool_calls: tuple[dict[str, str], ...] = ()
     """For `action`: the calls waiting for outputs, each ``{"id", "name", "arguments"}``."""
-
-    @property
-    def finished(self) -> bool:
-        """The wait is over: the run ended, or it waits on tool outputs."""
-        return self.outcome != "running"
 
 
 def assess(run: RunObject) -> RunAssessment:
@@ -47,7 +37,7 @@ def assess(run: RunObject) -> RunAssessment:
     name = f"Run {run.id} on thread {run.thread_id}"
 
     def judged(outcome: Outcome, message: str, calls: tuple[dict[str, str], ...] = ()) -> RunAssessment:
-        return RunAssessment(run.id, run.thread_id, status, outcome, message, calls)
+        return RunAssessment(status, outcome, message, run.id, run.thread_id, calls)
 
     if status in RUNNING:
         return judged("running", f"{name} is {status}")

@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
-
 from airflow_openai.fine_tuning.events import EventCursor
-from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
+from airflow_openai.records import record_store
 from airflow_openai.sensors.base import OpenAIBaseSensor
-
-CURSOR_KEY = "openai_fine_tuning_events"
+from airflow_openai.sensors.record import SensorRecord
 
 
 class OpenAIFineTuningJobSensor(OpenAIBaseSensor):
@@ -26,89 +22,34 @@ class OpenAIFineTuningJobSensor(OpenAIBaseSensor):
     `outage_budget` seconds. The sensor never cancels the job: it only watches.
 
     :param job_id: the fine-tuning job (templated).
-    :param openai_conn_id: the OpenAI connection.
-    :param deferrable: wait in the triggerer instead of a worker slot.
-    :param outage_budget: seconds without a successful poll before the sensor gives up (30 minutes).
+
+    ``openai_conn_id``, ``deferrable`` and ``outage_budget`` are those of `OpenAIBaseSensor`.
     """
 
     template_fields: Sequence[str] = ("job_id",)
+    kind_name = "fine_tuning"
+    ref_fields = {"ids": "job_id"}
 
-    def __init__(
-        self,
-        *,
-        job_id: str,
-        openai_conn_id: str = "openai_default",
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        outage_budget: float = DEFAULT_OUTAGE_BUDGET,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            openai_conn_id=openai_conn_id, deferrable=deferrable, outage_budget=outage_budget, **kwargs
-        )
+    def __init__(self, *, job_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.job_id = job_id
-        self._events_cursor: EventCursor | None = None
 
-    def make_trigger(self, context: Any, deadline: float | None, pacing: dict[str, float]) -> Any:
-        from airflow_openai.triggers.fine_tuning import OpenAIFineTuningJobTrigger
-
-        return OpenAIFineTuningJobTrigger(
-            self.job_id,
-            self.openai_conn_id,
-            deadline=deadline,
-            pacing=pacing,
-            cursor=self._cursor(context).to_dict(),
-            cancel_on_kill=False,
-        )
-
-    def poke(self, context: Any) -> PokeReturnValue:
-        from airflow_openai.fine_tuning.assessment import assess
+    def seen(self, context: Any, obj: Any) -> None:
+        """Log the job's events since the last logged (the task state store keeps the cursor across
+        pokes, a deferral and a retry), each once."""
         from airflow_openai.fine_tuning.events import advanced, line
+        from airflow_openai.outage import is_outage
 
-        def read() -> tuple[Any, list[Any]]:
-            job = self.hook.get_fine_tuning_job(self.job_id)
-            return job, self.hook.new_fine_tuning_events(self.job_id, self._cursor(context))
-
-        answer = self._outage.read(context, read, f"fine-tuning job {self.job_id}", self.log)
-        if answer is None:
-            return PokeReturnValue(is_done=False)
-        job, events = answer
+        kept = record_store(context, SensorRecord)
+        cursor = EventCursor.from_dict(kept.read().cursor)
+        try:
+            events = self.hook.new_fine_tuning_events(self.job_id, cursor)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self.log.warning("Could not read the events of fine-tuning job %s (%s); later", self.job_id, exc)
+            return
         for event in events:
             self.log.info(line(self.job_id, event))
-        self._keep_cursor(context, advanced(self._cursor(context), events))
-        assessment = assess(job)
-        self.log.info(assessment.message)
-        if assessment.outcome == "failed":
-            raise AirflowException(assessment.message)
-        return PokeReturnValue(is_done=assessment.outcome == "succeeded", xcom_value=job.to_dict())
-
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        self._keep_cursor(context, EventCursor.from_dict(event.get("cursor")))
-        if event["status"] == "timeout":
-            raise AirflowSensorTimeout(
-                f"Fine-tuning job {self.job_id} did not finish within the sensor's timeout of "
-                f"{self.timeout:g} s (its last status: {event.get('job_status', 'not seen yet')})"
-            )
-        if event["status"] != "success":
-            raise AirflowException(
-                f"Waiting for fine-tuning job {self.job_id} ended with {event['status']}: {event['message']}"
-            )
-        job = waited_out(
-            lambda: self.hook.get_fine_tuning_job(self.job_id),
-            f"Reading fine-tuning job {self.job_id}",
-            budget=self.outage_budget,
-        )
-        return job.to_dict()
-
-    # The events logged so far: kept on the sensor within one process (poke mode) and in the task
-    # state store across processes (reschedule mode, deferral, retries).
-    def _cursor(self, context: Any) -> EventCursor:
-        if self._events_cursor is not None:
-            return self._events_cursor
-        store = context.get("task_state_store")
-        return EventCursor.from_dict(store.get(CURSOR_KEY) if store is not None else None)
-
-    def _keep_cursor(self, context: Any, cursor: EventCursor) -> None:
-        self._events_cursor = cursor
-        store = context.get("task_state_store")
-        if store is not None:
-            store.set(CURSOR_KEY, cursor.to_dict())
+        if events:
+            kept.update(cursor=advanced(cursor, events).to_dict())

@@ -14,9 +14,10 @@ from typing import Any, TypeVar
 from airflow.sdk.exceptions import AirflowException
 
 from airflow_openai.outage import Outage, is_outage
+from airflow_openai.records import record_store
+from airflow_openai.sensors.record import SensorRecord
 
 T = TypeVar("T")
-OUTAGE_KEY = "openai_sensor_outage"
 
 
 class OutageMemory:
@@ -27,24 +28,22 @@ class OutageMemory:
     def read(self, context: Any, read: Callable[[], T], what: str, log: Any) -> T | None:
         """`read()`'s answer, or None when the API could not be reached (the poke says "not yet");
         raises once no poke has reached it for the budget, naming `what` was waited for."""
-        store = context.get("task_state_store")
+        kept = record_store(context, SensorRecord)
         if self._outage is None:
-            self._outage = Outage.restore(self.budget, store.get(OUTAGE_KEY) if store is not None else None)
+            self._outage = Outage.restore(self.budget, kept.read().outage)
         outage = self._outage
         try:
             value = read()
         except Exception as exc:
             if not is_outage(exc):
                 raise
-            outage.failed(exc)
-            if store is not None:
-                store.set(OUTAGE_KEY, outage.to_dict())
+            line = outage.poll_failed(what, exc, time.time())
+            kept.update(outage=outage.to_dict())
             if outage.exhausted(time.time()):
                 raise AirflowException(f"Stopped waiting for {what}: {outage.describe(time.time())}") from exc
-            log.warning("Polling %s failed (%s); will try again", what, exc)
+            log.warning(line)
             return None
         if outage.ongoing:
             outage.succeeded(time.time())
-            if store is not None:
-                store.set(OUTAGE_KEY, outage.to_dict())
+            kept.update(outage=outage.to_dict())
         return value

@@ -7,10 +7,8 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
+from airflow.sdk.exceptions import AirflowException
 
-from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
 from airflow_openai.sensors.base import OpenAIBaseSensor
 
 SHOWN_FAILURES = 5
@@ -33,90 +31,32 @@ class OpenAIVectorStoreFileBatchSensor(OpenAIBaseSensor):
 
     :param vector_store_id: the vector store the batch adds files to (templated).
     :param batch_id: the file batch to wait for (templated).
-    :param openai_conn_id: the OpenAI connection.
     :param max_failed_files: fail when more files than this failed in a completed batch
         (None, the default: any number may fail; 0: none may).
-    :param deferrable: wait in the triggerer instead of a worker slot.
-    :param outage_budget: seconds without a successful poll before the sensor gives up (30 minutes).
+
+    ``openai_conn_id``, ``deferrable`` and ``outage_budget`` are those of `OpenAIBaseSensor`.
     """
 
     template_fields: Sequence[str] = ("vector_store_id", "batch_id")
+    kind_name = "file_batch"
+    ref_fields = {"ids": "batch_id", "vector_store_id": "vector_store_id"}
 
     def __init__(
-        self,
-        *,
-        vector_store_id: str,
-        batch_id: str,
-        max_failed_files: int | None = None,
-        openai_conn_id: str = "openai_default",
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        outage_budget: float = DEFAULT_OUTAGE_BUDGET,
-        **kwargs: Any,
+        self, *, vector_store_id: str, batch_id: str, max_failed_files: int | None = None, **kwargs: Any
     ) -> None:
-        super().__init__(
-            openai_conn_id=openai_conn_id, deferrable=deferrable, outage_budget=outage_budget, **kwargs
-        )
+        super().__init__(**kwargs)
         if max_failed_files is not None and max_failed_files < 0:
             raise ValueError(f"max_failed_files must be 0 or more (or None), not {max_failed_files}")
         self.vector_store_id = vector_store_id
         self.batch_id = batch_id
         self.max_failed_files = max_failed_files
 
-    @property
-    def _what(self) -> str:
-        return f"file batch {self.batch_id} of vector store {self.vector_store_id}"
+    def failure(self, message: str, status: str, outcome: str) -> Exception:
+        return AirflowException(message + self._failed_files(status))
 
-    def make_trigger(self, context: Any, deadline: float | None, pacing: dict[str, float]) -> Any:
-        from airflow_openai.triggers.vector_stores import OpenAIVectorStoreFileBatchTrigger
-
-        return OpenAIVectorStoreFileBatchTrigger(
-            self.vector_store_id,
-            [self.batch_id],
-            self.openai_conn_id,
-            deadline=deadline,
-            pacing=pacing,
-            cancel_on_kill=False,
-        )
-
-    def poke(self, context: Any) -> PokeReturnValue:
-        from airflow_openai.vector_stores.assessment import assess
-
-        batch = self._outage.read(
-            context,
-            lambda: self.hook.get_vector_store_file_batch(self.vector_store_id, self.batch_id),
-            self._what,
-            self.log,
-        )
-        if batch is None:
-            return PokeReturnValue(is_done=False)
-        assessment = assess(batch)
-        self.log.info(assessment.message)
-        if assessment.outcome == "failed":
-            raise AirflowException(assessment.message + self._failed_files(assessment.status))
-        if assessment.outcome == "succeeded":
-            self._check_failed_count(assessment.failed, assessment.completed, assessment.total)
-        return PokeReturnValue(is_done=assessment.outcome == "succeeded", xcom_value=batch.to_dict())
-
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        last = event.get("statuses", {}).get(self.batch_id, "not seen yet")
-        if event["status"] == "timeout":
-            raise AirflowSensorTimeout(
-                f"File batch {self.batch_id} of vector store {self.vector_store_id} did not finish within "
-                f"the sensor's timeout of {self.timeout:g} s (its last status: {last})"
-            )
-        if event["status"] != "success":
-            detail = self._failed_files(last) if event["status"] == "failed" else ""
-            raise AirflowException(
-                f"Waiting for {self._what} ended with {event['status']}: {event['message']}{detail}"
-            )
-        batch = waited_out(
-            lambda: self.hook.get_vector_store_file_batch(self.vector_store_id, self.batch_id),
-            f"Reading {self._what}",
-            budget=self.outage_budget,
-        )
-        counts = batch.file_counts
+    def check_succeeded(self, obj: Any) -> None:
+        counts = obj.file_counts
         self._check_failed_count(counts.failed, counts.completed, counts.total)
-        return batch.to_dict()
 
     def _check_failed_count(self, failed: int, completed: int, total: int) -> None:
         if self.max_failed_files is None or failed <= self.max_failed_files:

@@ -12,33 +12,24 @@ would abandon files that may well be indexed, and a retry would upload them agai
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
+from airflow_openai.assessment import FAILED_OR_CANCELLED, Judged, Outcome
 from airflow_openai.models.vector_stores import VectorStoreFileBatchObject
-
-Outcome = Literal["running", "succeeded", "failed"]
 
 RUNNING = frozenset({"in_progress", "cancelling"})
 """`cancelling` is not in the spec's enum, yet its own cancel example and the live API return it."""
-FAILED = frozenset({"failed", "cancelled"})
+FAILED = FAILED_OR_CANCELLED
 
 
 @dataclass(frozen=True)
-class FileBatchAssessment:
+class FileBatchAssessment(Judged):
     batch_id: str
     vector_store_id: str
-    status: str
-    outcome: Outcome
-    message: str
     completed: int = 0
     failed: int = 0
     cancelled: int = 0
     in_progress: int = 0
     total: int = 0
-
-    @property
-    def finished(self) -> bool:
-        return self.outcome != "running"
 
     @property
     def done(self) -> int:
@@ -72,7 +63,7 @@ def assess(batch: VectorStoreFileBatchObject) -> FileBatchAssessment:
     name = f"Vector store file batch {batch.id}"
 
     def judged(outcome: Outcome, message: str) -> FileBatchAssessment:
-        return FileBatchAssessment(batch.id, batch.vector_store_id, status, outcome, message, *numbers)
+        return FileBatchAssessment(status, outcome, message, batch.id, batch.vector_store_id, *numbers)
 
     if status in RUNNING:
         return judged("running", f"{name} is {status}: {_progress(batch)}")
