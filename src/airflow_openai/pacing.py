@@ -4,8 +4,7 @@ The age of what is watched sets the pace: the next poll comes after a tenth of t
 has been running (at least `minimum`, at most `maximum`), so a 24-hour batch or fine-tuning
 job costs well under 100 polls while a 2-minute one is seen finishing within about 10% of
 its run time. Where progress is reported, the estimated time to finish caps the wait, so
-the end is not overshot. Batches and fine-tuning jobs share this pacing; their watches add
-what is theirs (progress rates, event cursors).
+the end is not overshot. Every job kind's wait uses it, through the engine's `Watch`.
 """
 
 from __future__ import annotations

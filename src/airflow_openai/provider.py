@@ -47,6 +47,7 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": "OpenAI Platform",
                 "python-modules": [
+                    "airflow_openai.triggers.job",
                     "airflow_openai.triggers.batch",
                     "airflow_openai.triggers.fine_tuning",
                     "airflow_openai.triggers.runs",

@@ -25,6 +25,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 class TaskRecord:
     key: ClassVar[str]
     """The task state store key the record lives under."""
+    legacy_keys: ClassVar[dict[str, str]] = {}
+    """Field → the key an earlier release kept it under, read while the record itself is absent."""
 
     @classmethod
     def from_value(cls: type[R], value: Any) -> R:
@@ -52,7 +54,10 @@ class RecordStore(Generic[R]):
     def read(self) -> R:
         if self._store is None:
             return dataclasses.replace(self._memory)
-        return self._kind.from_value(self._store.get(self._kind.key))
+        value = self._store.get(self._kind.key)
+        if value is None and self._kind.legacy_keys:
+            value = {field: self._store.get(old) for field, old in self._kind.legacy_keys.items()}
+        return self._kind.from_value(value)
 
     def update(self, **changes: Any) -> R:
         """Change some fields and keep the rest; a name the record does not have is a bug, raised."""

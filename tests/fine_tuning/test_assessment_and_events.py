@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airflow_openai.fine_tuning.assessment import assess
 from airflow_openai.fine_tuning.events import EventCursor, advanced, line, unseen
+from airflow_openai.fine_tuning.reattach import find_reattachable
 from airflow_openai.models import FineTuningJob, FineTuningJobEvent
 
 
@@ -94,3 +95,16 @@ def test_the_cursor_survives_a_round_trip_through_plain_values():
 
 def test_an_event_line_shows_the_job_time_level_and_message():
     assert line("ftjob-1", event(1)) == "[ftjob-1 22:13:21 info] e1"
+
+
+def test_a_retry_finds_its_job_on_the_same_files_and_model_only():
+    request = {"model": "gpt-4o-mini", "training_file": "file-t", "hyperparameters": {"n_epochs": 3}}
+    since = 1_700_000_000
+    other_file = job(id="ftjob-a", training_file="file-other")
+    failed = job(id="ftjob-b", status="failed")
+    other_epochs = job(id="ftjob-c", hyperparameters={"n_epochs": 5})
+    mine = job(id="ftjob-d", hyperparameters={"n_epochs": 3})
+    assert find_reattachable([other_file, failed, other_epochs, mine], request, since).id == "ftjob-d"
+    too_old = job(id="ftjob-e", created_at=since - 3600)
+    assert find_reattachable([too_old], request, since) is None
+    assert find_reattachable([job(model="gpt-4o-2024-08-06")], request, since) is None

@@ -56,6 +56,14 @@ class JobKind:
             return str(next(iter(latest.values())).message)
         return f"{self.describe(ref)} finished"
 
+    def ref_of(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The `ref` an event was fired for; an event of an earlier release (a task deferred before
+        an upgrade) names its jobs in the kind's own fields instead."""
+        return dict(event["ref"]) if "ref" in event else self.legacy_ref(event)
+
+    def legacy_ref(self, event: dict[str, Any]) -> dict[str, Any]:
+        raise KeyError(f"an event without a ref for {self.name}: {sorted(event)}")
+
     def payload(self, ref: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
         """What the trigger's event carries for this kind, besides status, kind, ref, statuses and
         message: the fields operators and sensors read back."""

@@ -75,10 +75,16 @@ class OpenAIJobOperator(OpenAIBaseOperator):
         self._identity: Any = None
         self._ref: dict[str, Any] | None = None
         self._killed: str | None = None
+        self._memory: RecordStore[Any] | None = None
 
     def record(self, context: Any) -> RecordStore[Any]:
-        """This task instance's record (see `airflow_openai.records`)."""
-        return record_store(context, self.record_type)
+        """This task instance's record (see `airflow_openai.records`), in its task state store;
+        without one (`execute` called from a script or a test), in memory for this operator."""
+        if context.get("task_state_store") is not None:
+            return record_store(context, self.record_type)
+        if self._memory is None:
+            self._memory = record_store(context, self.record_type)
+        return self._memory
 
     @property
     def plugin(self) -> Any:
@@ -150,14 +156,14 @@ class OpenAIJobOperator(OpenAIBaseOperator):
     def execute_complete(self, context: Any, event: dict[str, Any], **resume: Any) -> Any:
         """Resume after the trigger fired: the same ending as a wait in the worker."""
         self.remember_task(context)
-        self._ref = dict(event["ref"])
+        self._ref = self.plugin.ref_of(event)
         return self.ended(context, event, resume)
 
     def ended(self, context: Any, event: dict[str, Any], resume: dict[str, Any]) -> Any:
-        ref = dict(event["ref"])
+        ref = self.plugin.ref_of(event)
         what = self.plugin.describe(ref)
         if event["status"] == "timeout":
-            self.timed_out(ref)
+            self.timed_out(context, ref)
         many = len(self.plugin.keys(ref)) > 1
         if event["status"] == "error":
             keeps, them = ("keep", "them") if many else ("keeps", "it")
@@ -169,12 +175,20 @@ class OpenAIJobOperator(OpenAIBaseOperator):
             raise AirflowException(f"The task was killed ({self._killed}); {what} {were} cancelled")
         return self.finish(context, event, resume)
 
-    def timed_out(self, ref: dict[str, Any]) -> None:
-        """The one timeout rule: cancel and fail for good, or fail and leave the jobs running."""
+    def timed_out(self, context: Any, ref: dict[str, Any]) -> None:
+        """The one timeout rule: cancel and fail for good, or fail and leave the jobs running.
+
+        A job that could not be cancelled (the API down, say) is still running and billing: then
+        the task fails with a retry, which reattaches to it."""
         what = _capital(self.plugin.describe(ref))
         many = len(self.plugin.keys(ref)) > 1
         if self.cancel_on_timeout:
-            self.cancel(ref, "the timeout passed")
+            running = self.cancel(ref, "the timeout passed")
+            if running:
+                raise AirflowException(
+                    f"{what} did not finish within {self.timeout:g}s, and {', '.join(running)} could not "
+                    "be cancelled: it keeps running, and a retry reattaches to it"
+                )
             raise AirflowFailException(
                 f"{what} did not finish within {self.timeout:g}s; {'they were' if many else 'it was'} "
                 "cancelled, and the task is not retried, since a retry would pay again"
@@ -184,15 +198,27 @@ class OpenAIJobOperator(OpenAIBaseOperator):
             f"(cancel_on_timeout is off), and a retry reattaches to {'them' if many else 'it'}"
         )
 
-    def cancel(self, ref: dict[str, Any], why: str) -> None:
-        """Cancel every job of `ref`, best effort: a finished job refuses it, and the others go on."""
+    def cancel(self, ref: dict[str, Any], why: str) -> list[str]:
+        """Cancel every job of `ref`, each tried however the others went; returns the ids of those
+        that could not be cancelled and are not finished either (the API down, say)."""
         plugin = self.plugin
+        running = []
         for key in plugin.keys(ref):
             try:
                 obj = plugin.cancel(self.hook, ref, key)
                 self.log.info("Cancelled %s because %s (now %s)", plugin.name_of(ref, key), why, obj.status)
             except Exception as exc:
                 self.log.warning("Could not cancel %s: %s", plugin.name_of(ref, key), exc)
+                if not self._finished(ref, key):
+                    running.append(key)
+        return running
+
+    def _finished(self, ref: dict[str, Any], key: str) -> bool:
+        """Whether a job that refused to be cancelled has ended anyway (one read, best effort)."""
+        try:
+            return bool(self.plugin.assess(self.plugin.read(self.hook, ref, key)).finished)
+        except Exception:
+            return False
 
     def on_kill(self) -> None:
         """Airflow ends the attempt: cancel the jobs only if the task is really being stopped
@@ -202,7 +228,7 @@ class OpenAIJobOperator(OpenAIBaseOperator):
         from airflow_openai.task_state import UNKNOWN, current_state
 
         ref = self._ref
-        if ref is None:
+        if ref is None or not self.plugin.keys(ref):
             return
         what = self.plugin.describe(ref)
         if not self.cancel_on_kill:

@@ -2,7 +2,8 @@
 mode, through the engine (the job kind's plug-in reads and assesses it; the trigger waits in the
 triggerer).
 
-A sensor only watches: it never cancels what it waits for. A poke that cannot reach the API
+A sensor only watches: it never cancels what it waits for. A job id that is not UTF-8 text fails
+the task without a retry (`fails_unsendable_text`). A poke that cannot reach the API
 counts as "not yet" until no poke has reached it for `outage_budget` seconds (in reschedule
 mode too: the count is kept in the task state store between pokes). Past `timeout` it fails
 with `AirflowSensorTimeout` in every mode, deferrable included, so it is not retried and
@@ -18,6 +19,7 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
+from airflow_openai.operators.base import fails_unsendable_text
 from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
 from airflow_openai.sensors.outage_memory import OutageMemory
 
@@ -92,11 +94,20 @@ class OpenAIBaseSensor(BaseSensorOperator):
     def check_succeeded(self, obj: Any) -> None:
         """Raise when a job that finished well is still not good enough (too many failed files)."""
 
+    def _seen_before_failing(self, context: Any) -> None:
+        """What explains a failure (a fine-tuning job's last events) goes to the log first, best
+        effort: the failure is reported whether or not the API answers now."""
+        try:
+            self.seen(context, self.read())
+        except Exception as exc:
+            self.log.warning("Could not read %s once more before failing: %s", self._what, exc)
+
     # -- the wait ----------------------------------------------------------------------------------------
 
     def read(self) -> Any:
         return self.plugin.read(self.hook, self.ref(), self._key)
 
+    @fails_unsendable_text
     def poke(self, context: Any) -> PokeReturnValue:
         obj = self._outage.read(context, self.read, self._what, self.log)
         if obj is None:
@@ -136,6 +147,7 @@ class OpenAIBaseSensor(BaseSensorOperator):
         )
         self.defer(trigger=trigger, method_name="execute_complete")
 
+    @fails_unsendable_text
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
         last = event.get("statuses", {}).get(self._key, "not seen yet")
         if event["status"] == "timeout":
@@ -145,6 +157,8 @@ class OpenAIBaseSensor(BaseSensorOperator):
                 f"{self.timeout:g} s (its last status: {last})"
             )
         ended = f"Waiting for {self._what} ended with {event['status']}: {event['message']}"
+        if event["status"] != "success":
+            self._seen_before_failing(context)
         if event["status"] in ("failed", "action"):
             raise self.failure(
                 event["message"] if event["status"] == "action" else ended, last, event["status"]

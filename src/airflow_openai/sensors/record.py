@@ -12,6 +12,7 @@ from airflow_openai.records import TaskRecord
 @dataclass
 class SensorRecord(TaskRecord):
     key = "openai_sensor"
+    legacy_keys = {"outage": "openai_sensor_outage", "cursor": "openai_fine_tuning_events"}
     outage: dict[str, Any] = field(default_factory=dict)
     """The outage counted so far (`Outage.to_dict`), so it spans the pokes of one try."""
     cursor: dict[str, Any] = field(default_factory=dict)

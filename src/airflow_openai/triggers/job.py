@@ -8,8 +8,8 @@ down, giving up only after the outage budget, and ending at the deadline. Polls 
 HTTP attempt each: the outage budget is their retry, so a failed poll is one log line.
 
 Triggers that start together (a triggerer restarting with hundreds of them) would otherwise
-poll together for ever: the first poll comes at a random moment within the first interval,
-and each later one up to a tenth early. A user's kill of the task cancels the jobs only when
+poll together for ever: the first poll comes at a random moment within the first interval
+(at most 5 seconds), and each later one up to a tenth early. A user's kill of the task cancels the jobs only when
 the task is really being stopped (`on_kill`).
 
 The event payload: ``status`` (``success``, ``failed``, ``action``, ``timeout`` or ``error``),

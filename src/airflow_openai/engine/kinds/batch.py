@@ -18,5 +18,8 @@ class BatchKind(JobKind):
     def summary(self, ref: dict[str, Any], latest: dict[str, Any]) -> str:
         return f"all {self.nouns} finished"
 
+    def legacy_ref(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {"ids": list(event["batch_ids"])}
+
     def payload(self, ref: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
         return {"batch_ids": self.keys(ref)}

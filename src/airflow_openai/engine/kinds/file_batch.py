@@ -38,6 +38,9 @@ class FileBatchKind(JobKind):
             f"{completed:,} of {total:,} files completed, {failed:,} failed"
         )
 
+    def legacy_ref(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {"ids": list(event["batch_ids"]), "vector_store_id": event["vector_store_id"]}
+
     def payload(self, ref: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
         """The file counts of each batch seen: the operator names the failed files from them."""
         return {

@@ -17,6 +17,9 @@ class FineTuningKind(JobKind):
 
     assess = staticmethod(assessment.assess)
 
+    def legacy_ref(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {"ids": [event["job_id"]]}
+
     def payload(self, ref: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
         job_id = self.keys(ref)[0]
         seen = latest.get(job_id)

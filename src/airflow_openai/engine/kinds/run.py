@@ -29,6 +29,9 @@ class RunKind(JobKind):
     def describe(self, ref: dict[str, Any]) -> str:
         return self.name_of(ref, self.keys(ref)[0])
 
+    def legacy_ref(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {"ids": [event["run_id"]], "thread_id": event["thread_id"]}
+
     def payload(self, ref: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
         run_id = self.keys(ref)[0]
         seen = latest.get(run_id)
