@@ -17,6 +17,9 @@ PLAIN = (
     "airflow_openai.vector_stores.sync",
     "airflow_openai.vector_stores.uploads",
     "airflow_openai.vector_stores.report",
+    "airflow_openai.vector_stores.sharing",
+    "airflow_openai.vector_stores.refusals",
+    "airflow_openai.vector_stores.expired",
     "airflow_openai.runs.start",
     "airflow_openai.runs.messages",
 )

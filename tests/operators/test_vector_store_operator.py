@@ -121,7 +121,8 @@ def test_an_unsupported_file_is_reported_with_its_reason(emu, emu_hook, tmp_path
 
     batches = emu.requests("/v1/vector_stores/*/file_batches", "POST")
     again = _run(_ingest(str(docs / "*"), max_failed_fraction=0.0))  # failed for good: not tried again
-    assert [f["file"] for f in again["failed"]] == ["data.xyz"] and again["unchanged"] == 3
+    assert again["failed"] == [] and again["unchanged"] == 3
+    assert [(f["file"], f["code"]) for f in again["failed_before"]] == [("data.xyz", "unsupported_file")]
     assert emu.requests("/v1/vector_stores/*/file_batches", "POST") == batches
 
     with pytest.raises(

@@ -117,9 +117,21 @@ def test_a_source_scanned_through_object_storage_reads_like_a_local_one(tmp_path
     (tmp_path / "sub" / ".git" / "c.md").write_text("git")
     local = scan(f"{tmp_path}/**/*")
     remote = scan(f"file://{tmp_path}/**/*")
-    assert sorted(f.relative_path for f in local) == ["a.md", "sub/b.md"]
-    assert sorted((f.relative_path, f.sha256, f.size) for f in remote) == sorted(
-        (f.relative_path, f.sha256, f.size) for f in local
+    assert sorted(f.relative_path for f in local.files) == ["a.md", "sub/b.md"]
+    assert sorted((f.relative_path, f.sha256, f.size) for f in remote.files) == sorted(
+        (f.relative_path, f.sha256, f.size) for f in local.files
+    )
+    assert local.hidden == remote.hidden == [".hidden.md", "sub/.git/c.md"], "counted, not taken"
+    everything = scan(f"{tmp_path}/**/*", include_hidden=True)
+    assert sorted(f.relative_path for f in everything.files) == [
+        ".hidden.md",
+        "a.md",
+        "sub/.git/c.md",
+        "sub/b.md",
+    ]
+    remote_everything = scan(f"file://{tmp_path}/**/*", include_hidden=True)
+    assert sorted(f.relative_path for f in remote_everything.files) == sorted(
+        f.relative_path for f in everything.files
     )
 
 

@@ -82,6 +82,14 @@ def _check_metadata_pair(key: Any, value: Any) -> None:
         raise ValueError(f"metadata[{key!r}] must be a string, not {type(value).__name__}")
     if len(value) > METADATA_VALUE_MAX:
         raise ValueError(f"metadata[{key!r}] has {len(value)} characters; at most {METADATA_VALUE_MAX}")
+    for what, text in (("key", key), ("value", value)):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"metadata {what} of {key!r} holds a lone surrogate at character {exc.start + 1}, "
+                "which is not UTF-8 text"
+            ) from None
 
 
 def batch_metadata(user: Mapping[str, str] | None, tags: Mapping[str, str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from airflow_openai.client.errors import (
     OpenAIError,
     PermissionDeniedError,
     RateLimitError,
+    UnencodableTextError,
     UnprocessableEntityError,
 )
 from airflow_openai.client.settings import ClientSettings
@@ -42,5 +43,6 @@ __all__ = [
     "OpenAIError",
     "PermissionDeniedError",
     "RateLimitError",
+    "UnencodableTextError",
     "UnprocessableEntityError",
 ]

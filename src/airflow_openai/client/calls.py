@@ -12,6 +12,7 @@ from typing import IO, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from airflow_openai.client.bodies import Window
+from airflow_openai.client.text import path_segment
 
 T = TypeVar("T")
 
@@ -33,6 +34,7 @@ def segment(value: str) -> str:
         raise ValueError(f"an id is required in the request path, got {value!r}")
     if value.strip() in (".", ".."):
         raise ValueError(f"{value!r} is not an id: it would change the request path")
+    path_segment(value)  # not UTF-8 text: an `UnencodableTextError`, not quote's UnicodeEncodeError
     return quote(value, safe="")
 
 

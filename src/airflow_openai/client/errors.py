@@ -21,6 +21,22 @@ class MissingCredentialsError(OpenAIError):
     """No API key (or no admin key for `/organization/*`) could be found: nothing was sent."""
 
 
+class UnencodableTextError(OpenAIError, ValueError):
+    """A request holds text the API cannot be sent (not UTF-8: a lone surrogate such as
+    ``"\\ud800"``), or a number JSON cannot hold (NaN, Infinity): refused before sending.
+
+    `field` names where (``metadata.title``, ``messages[1].content``, ``tool_outputs[0].output``,
+    ``query parameter 'after'``), `reason` what is wrong there. Never transient: sending again
+    would send the same text. The message holds no surrogate itself, so it can always be logged.
+    """
+
+    def __init__(self, request: str, field: str, reason: str) -> None:
+        self.request = request
+        self.field = field
+        self.reason = reason
+        super().__init__(f"Cannot send {request}: {field} {reason}; the request was not sent")
+
+
 class APIConnectionError(OpenAIError):
     """The request never got a complete HTTP answer (refused, reset, DNS, TLS, cut short...).
 

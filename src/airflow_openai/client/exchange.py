@@ -24,6 +24,7 @@ from airflow_openai.client.errors import (
     error_from_response,
 )
 from airflow_openai.client.settings import ClientSettings
+from airflow_openai.client.text import check_fields, json_body
 
 T = TypeVar("T")
 
@@ -119,18 +120,28 @@ def request_url(base_url: str, path: str) -> httpx.URL:
 def build_request(
     client: httpx.Client | httpx.AsyncClient, settings: ClientSettings, call: ApiCall[Any]
 ) -> httpx.Request:
-    """The httpx request for one attempt of `call` (file bodies rewound to their start)."""
+    """The httpx request for one attempt of `call` (file bodies rewound to their start).
+
+    Text that cannot be sent (not UTF-8) is an `UnencodableTextError` naming its field, raised
+    here, before anything goes out (`text`); the JSON body is encoded once, as httpx would.
+    """
+    check_fields(call)
     files = call.multipart()
+    body = json_body(call) if files is None else None
+    headers = request_headers(settings, call)
     return client.build_request(
         call.method,
         request_url(settings.base_url + "/", call.path),
         params=call.query(),
-        json=call.json if files is None else None,
+        content=body,
         data=dict(call.form) if call.form else None,
         files=files,  # type: ignore[arg-type]  # httpx types file bodies as typing.IO; a Window is an io.RawIOBase
-        headers=request_headers(settings, call),
+        headers=headers if body is None else {**headers, **JSON_CONTENT},
         extensions={"timeout": timeout_of(settings)},
     )
+
+
+JSON_CONTENT = {"Content-Type": "application/json"}
 
 
 ASSISTANTS_PATHS = ("/assistants", "/threads")

@@ -22,8 +22,9 @@ Decided in this order:
    Not transient: 501 (not implemented) and the other 5xx the RFCs define (505-511), which
    name a lasting mismatch, and every other 4xx, which says the request itself is wrong.
 
-Anything else (an unreadable answer, a missing key, a lost create's `AnswerLostError`, an
-error that is not about the API) is not transient. No Airflow import, and only the light
+Anything else (an unreadable answer, a missing key, a lost create's `AnswerLostError`, a body
+refused before sending for text that is not UTF-8, `UnencodableTextError`, an error that is
+not about the API) is not transient. No Airflow import, and only the light
 `errors` module: the outage waits import it on every DAG parse.
 """
 

@@ -19,7 +19,7 @@ from airflow_openai.admin.audit_export import FILTERS, AuditLogFilters, audit_lo
 from airflow_openai.admin.interval import Interval
 from airflow_openai.admin.inventory import take_inventory, unused_keys
 from airflow_openai.admin.jsonl import write_jsonl
-from airflow_openai.operators.base import OpenAIBaseOperator
+from airflow_openai.operators.base import OpenAIBaseOperator, check_output_writable
 from airflow_openai.outage import DEFAULT_OUTAGE_BUDGET, waited_out
 from airflow_openai.storage import replaced_whole
 
@@ -113,6 +113,7 @@ class OpenAIAuditLogsToStorageOperator(OpenAIBaseOperator):
             raise AirflowFailException(f"Cannot export the audit log: {exc}") from None
         require_admin_key(self.hook, "Exporting the audit log")
         output = self.output_path or self._default_path(context, interval)
+        check_output_writable(output, nothing="nothing was requested")
         query = audit_log_query(interval, filters)
         self.log.info("Exporting the audit log of %s (%s) to %s", interval, filters.describe(), output)
 
@@ -199,6 +200,7 @@ class OpenAIOrganizationSnapshotOperator(OpenAIBaseOperator):
         days = _days(self.unused_key_days)
         require_admin_key(self.hook, "Taking an organization snapshot")
         output = self.output_path or self._default_path(context)
+        check_output_writable(output, nothing="nothing was requested")
 
         def read() -> Any:
             def progress(project: dict[str, Any]) -> None:

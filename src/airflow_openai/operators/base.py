@@ -1,7 +1,10 @@
-"""What every operator of this provider shares: a connection id and a hook built only when it runs."""
+"""What every operator of this provider shares: a connection id and a hook built only when it runs,
+and one rule for a request that cannot be sent: the task fails without a retry."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +12,9 @@ from airflow.sdk import BaseOperator
 
 if TYPE_CHECKING:
     from airflow_openai.hooks.openai import OpenAIHook
+
+GUARDED_METHODS = ("execute", "execute_complete")
+"""Where a task runs: its first entry and its resumption after a deferral."""
 
 
 class OpenAIBaseOperator(BaseOperator):
@@ -18,8 +24,20 @@ class OpenAIBaseOperator(BaseOperator):
     connection, imports no HTTP client and builds nothing: the hook appears on first use
     inside the running task.
 
+    A request holding text that is not UTF-8 (a lone surrogate, say in a tool output or in
+    metadata) is refused by the HTTP client before it is sent (`UnencodableTextError`, naming
+    the field). Every subclass's `execute` and `execute_complete` turn that into an
+    `AirflowFailException` with the same message: a retry would send the same text.
+
     :param openai_conn_id: the Airflow connection with the OpenAI credentials.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in GUARDED_METHODS:
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "_fails_unsendable_text", False):
+                setattr(cls, name, fails_unsendable_text(method))
 
     def __init__(self, *, openai_conn_id: str = "openai_default", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -30,3 +48,42 @@ class OpenAIBaseOperator(BaseOperator):
         from airflow_openai.hooks.openai import OpenAIHook
 
         return OpenAIHook(self.openai_conn_id)
+
+
+def fails_unsendable_text(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method`, with an `UnencodableTextError` turned into an `AirflowFailException` (no retry)."""
+
+    @functools.wraps(method)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from airflow_openai.client.errors import UnencodableTextError
+
+        try:
+            return method(self, *args, **kwargs)
+        except UnencodableTextError as exc:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(
+                f"{exc}. The task fails without a retry: a retry would send the same text"
+            ) from exc
+
+    guarded._fails_unsendable_text = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def check_output_writable(
+    output: Any, *, folder: bool = False, name: str = "output_path", nothing: str = "nothing was sent"
+) -> None:
+    """Fail the task (no retry) when `output` could not be written: before any request, so that no
+    job runs and is paid for whose results are then lost. `folder` for an output of several files.
+
+    The message names the parameter, the path and the reason, then what was spared (`nothing`).
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from airflow_openai.storage import UnwritablePath, probe_writable, probe_writable_folder
+
+    try:
+        (probe_writable_folder if folder else probe_writable)(output)
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, UnwritablePath) else f"{type(exc).__name__}: {exc}"
+        raise AirflowFailException(f"{name} {output} cannot be written: {reason}; {nothing}") from None

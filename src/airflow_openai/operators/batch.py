@@ -224,15 +224,9 @@ class OpenAIBatchOperator(OpenAIJobOperator):
 
     def _probe_output(self, context: Any) -> None:
         """Find out before the first upload that the results cannot be written, not after the batch ran."""
-        from airflow_openai.storage import probe_writable
+        from airflow_openai.operators.base import check_output_writable
 
-        output = self._output_path(context)
-        try:
-            probe_writable(output)
-        except Exception as exc:
-            raise AirflowFailException(
-                f"output_path {output} cannot be written ({type(exc).__name__}: {exc}); nothing was submitted"
-            ) from None
+        check_output_writable(self._output_path(context), nothing="nothing was submitted")
 
     def _drop_workdir(self) -> None:
         """Remove the chunk files, the input index and downloaded results, however the run ends.

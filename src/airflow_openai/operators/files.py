@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_openai.operators.base import OpenAIBaseOperator
+from airflow_openai.operators.base import OpenAIBaseOperator, check_output_writable
 
 UPLOADS_STATE_KEY = "openai_uploads"
 
@@ -60,15 +60,22 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
         self.md5 = md5
 
     def _check_every_source(self, sources: list[str]) -> None:
-        """Refuse the whole upload when any file would be refused, before the first is sent."""
+        """Refuse the whole upload when any file would be refused, before the first is sent; a file
+        name that is not UTF-8 text (read with `surrogateescape`) too: the API could not be sent it."""
+        from airflow_openai.client.text import text_fault
         from airflow_openai.transfers.checks import InvalidUpload, check_source
 
         problems = []
         for source in sources:
+            shown = source.encode("utf-8", "backslashreplace").decode("utf-8")  # loggable as it is
+            fault = text_fault(os.path.basename(source.rstrip("/")))
+            if fault is not None:
+                problems.append(f"{shown}: the file name {fault}, and the API takes names as UTF-8 text")
+                continue
             try:
                 check_source(source, self.purpose)
             except (InvalidUpload, ValueError) as exc:
-                problems.append(f"{source}: {exc}")
+                problems.append(f"{shown}: {exc}")
         if problems:
             raise AirflowFailException(
                 f"{len(problems)} of {len(sources)} files would be refused, so none was uploaded: "
@@ -174,9 +181,13 @@ class OpenAIDownloadFileOperator(OpenAIBaseOperator):
 
     def execute(self, context: Any) -> dict[str, str]:
         ids = _id_list(self.file_ids)
+        one_file = len(ids) == 1 and not str(self.destination).endswith("/")
+        check_output_writable(
+            self.destination, folder=not one_file, name="destination", nothing="nothing was downloaded"
+        )
         written = {}
         for file_id in ids:
-            if len(ids) == 1 and not str(self.destination).endswith("/"):
+            if one_file:
                 target = str(self.destination)
             else:
                 target = (

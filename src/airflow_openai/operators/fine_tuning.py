@@ -13,6 +13,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_openai.fine_tuning.record import FineTuningRecord
 from airflow_openai.links import DASHBOARD_XCOM_KEY, FINE_TUNING_JOB_XCOM_KEY, OpenAIFineTuningJobLink
+from airflow_openai.operators.base import check_output_writable
 from airflow_openai.operators.job import OpenAIJobOperator
 from airflow_openai.outage import waited_out
 
@@ -128,6 +129,10 @@ class OpenAIFineTuningJobOperator(OpenAIJobOperator):
 
     def execute(self, context: Any) -> Any:
         self.remember_task(context)
+        if self.wait_for_completion:  # the metrics go there once the job ends: found out before it starts
+            check_output_writable(
+                self._output_folder(context), folder=True, nothing="nothing was uploaded or created"
+            )
         job, report = self._submit(context)
         self._ref = {"ids": [job.id]}  # what on_kill cancels, from now on
         self._push_link(context, job.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -28,15 +27,31 @@ class OpenAIAssistantRunOperator(OpenAIJobOperator):
     ``additional_instructions``, ``model``, ``tools``, ``max_completion_tokens``…) and waited
     for in the worker or, with ``deferrable=True``, in the triggerer.
 
+    The assistant is read first: one that does not exist (or that the connection's key cannot
+    see) fails the task without a retry, naming it and the connection, before anything is made.
+
     When the run needs tool outputs, ``tool_handler(tool_call) -> str`` answers each call
     (``{"id", "name", "arguments"}``, the arguments as the JSON text the model wrote) — always
     in the worker, never in the triggerer: the trigger fires, the task resumes, submits the
-    outputs and defers again. A handler's non-string answer is sent as JSON. Without a handler a
-    run that needs tool outputs fails the task, naming the tools waiting.
+    outputs and defers again. A handler's non-string answer is sent as JSON; an answer holding a
+    lone surrogate (no request can carry one) fails the task without a retry, naming the call. Without a handler a run
+    that needs tool outputs fails the task naming the tools waiting.
+
+    The handler runs at most once per tool call id: its answer goes to the task state store
+    before it is submitted, so a retry, or a deferral resumed again (a restarted triggerer),
+    submits that answer and never calls the handler again for the call — whatever ended the
+    attempt after the handler returned (the submission refused or its answer lost, a worker
+    killed). A run that already took the outputs, and so refuses them again, counts as answered.
+    Only a handler that raises, or a worker killed while the handler runs, leaves the call
+    unanswered, and the next try calls the handler again for it: key a side effect by the call's
+    ``id`` to be safe then too. A run that expired before its outputs were sent is started
+    afresh by a retry, and its new calls (new ids) are answered afresh.
 
     A retried task does not pay twice: the thread and the run go to the task state store, and a
-    retry reattaches to its run (a run that failed, expired or was cancelled is started afresh
-    on the same thread, without adding the messages again). Only a task that is really being
+    retry reattaches to its run (a run that failed or expired is started afresh on the same
+    thread, without adding the messages again). A new thread is made bare and the
+    messages go in with the run, so a lost answer to making the thread leaves at most an empty
+    thread (said in the log), never the messages twice. Only a task that is really being
     stopped cancels its run. Returned (XCom): ``thread_id``, ``run_id``, ``status``,
     ``messages`` (the assistant's messages of this run, their text), ``tool_calls_answered`` and
     ``usage``.
@@ -45,7 +60,7 @@ class OpenAIAssistantRunOperator(OpenAIJobOperator):
     :param messages: what to ask (templated).
     :param thread_id: an existing thread to add the messages to (templated); default a new one.
     :param run_parameters: other fields of the run, as the spec names them (templated).
-    :param tool_handler: answers a tool call in the worker.
+    :param tool_handler: answers a tool call in the worker, at most once per tool call id.
     :param max_tool_rounds: how many times the run may ask for tool outputs before the task gives up.
     :param wait_for_completion: False creates the run and returns its ids at once.
     :param poll_interval: shortest wait between polls, in seconds (1).
@@ -86,19 +101,20 @@ class OpenAIAssistantRunOperator(OpenAIJobOperator):
         self.tool_handler = tool_handler
         self.max_tool_rounds = max_tool_rounds
         self.wait_for_completion = wait_for_completion
-        self._rounds = 0
-        self._answered_calls: set[str] = set()
 
     # -- the run -------------------------------------------------------------------------------------
 
     def execute(self, context: Any) -> Any:
-        from airflow_openai.runs.messages import InvalidMessages, as_messages
+        from airflow_openai.runs.messages import InvalidMessages, as_messages, unsendable
 
         self.remember_task(context)
         try:
             messages = as_messages(self.messages)
         except InvalidMessages as exc:
             raise AirflowFailException(str(exc)) from None
+        fault = unsendable(self.run_parameters, "run_parameters")
+        if fault is not None:
+            raise AirflowFailException(f"{fault}; nothing was created")
         thread_id, run_id = self._start(context, messages)
         self._ref = {"ids": [run_id], "thread_id": thread_id}  # what on_kill cancels, from now on
         context["ti"].xcom_push(key=THREAD_XCOM_KEY, value=thread_id)
@@ -124,14 +140,14 @@ class OpenAIAssistantRunOperator(OpenAIJobOperator):
 
     def _start(self, context: Any, messages: list[dict[str, Any]]) -> tuple[str, str]:
         """The thread and the run: recorded by an earlier attempt, found on the thread by this task's
-        tags (an attempt that died before recording it), or made now (see `runs.start`).
+        tags (an attempt that died before recording it), or made now (see `runs.start`), once the
+        assistant was found.
 
-        On a new thread the messages go in with the thread; on a given thread they go in with the
-        run (`additional_messages`): either way they are added in one request, and once. What is
-        made goes to the task state record as it is made, so a start run again after an outage,
-        or a retry, goes on from there.
+        A new thread is made bare, and the messages go in with the run (`additional_messages`), in
+        one request and once. What is made goes to the task state record as it is made, so a start
+        run again after an outage, or a retry, goes on from there.
         """
-        from airflow_openai.runs.start import RunRequest, run_tags, start_run
+        from airflow_openai.runs.start import AssistantNotFound, RunRequest, run_tags, start_run
 
         request = RunRequest(
             assistant_id=self.assistant_id,
@@ -141,10 +157,17 @@ class OpenAIAssistantRunOperator(OpenAIJobOperator):
         )
         record = self.record(context)
         tags = run_tags(self._identity)
-        return self._call(
-            lambda: start_run(self.hook, request, tags, record, self.log),
-            "Starting the run (or reattaching to it)",
-        )
+        try:
+            return self._call(
+                lambda: start_run(self.hook, request, tags, record, self.log),
+                "Starting the run (or reattaching to it)",
+            )
+        except AssistantNotFound as exc:
+            raise AirflowFailException(
+                f"Assistant {exc.assistant_id!r} was not found with connection {self.openai_conn_id!r}: it "
+                "does not exist, or the connection's key (its organization or project) cannot see it "
+                f"({exc.error}). Nothing was created, and the task is not retried: it would fail the same way"
+            ) from None
 
     def _wait_started(self, context: Any, fresh: bool = False) -> float:
         """When this attempt began waiting: `timeout` bounds the whole wait, tool rounds and the
@@ -163,20 +186,24 @@ class OpenAIAssistantRunOperator(OpenAIJobOperator):
     def _answer(self, context: Any, thread_id: str, run_id: str, calls: list[dict[str, Any]]) -> bool:
         """Answer the run's tool calls with the handler, here in the worker, and submit the outputs.
 
-        Calls already answered (a run read again before it took the outputs in) are not answered
-        twice: the wait simply goes on.
+        At most once per call (see `runs.answers`): an answer an earlier attempt wrote down is
+        submitted as it is, and calls whose outputs the run took (a run read again before it took
+        them in, a deferral resumed twice) are not answered again: the wait simply goes on.
         """
-        state = self.record(context).read()
-        done = set(state.answered_calls) | self._answered_calls
-        calls = [call for call in calls if call.get("id") not in done]
+        from airflow_openai.runs.answers import ToolHandlerFailed, answer_calls, submit_answers
+
+        record = self.record(context)
+        state = record.read()
+        calls = [call for call in calls if str(call.get("id")) not in set(state.answered_calls)]
         if not calls:
             return False
-        names = ", ".join(f"{call.get('name')}({call.get('id')})" for call in calls)
-        if self.tool_handler is None:
+        fresh = [call for call in calls if str(call.get("id")) not in state.answers]
+        if fresh and self.tool_handler is None:
+            names = ", ".join(f"{call.get('name')}({call.get('id')})" for call in fresh)
             raise AirflowFailException(
                 f"Run {run_id} waits on tool outputs for {names}, and the task has no tool_handler to answer them"
             )
-        rounds = max(state.rounds, self._rounds) + 1
+        rounds = state.rounds + 1 if len(fresh) == len(calls) else state.rounds  # a round is counted once
         if rounds > self.max_tool_rounds:
             self.cancel(
                 {"ids": [run_id], "thread_id": thread_id},
@@ -185,24 +212,22 @@ class OpenAIAssistantRunOperator(OpenAIJobOperator):
             raise AirflowFailException(
                 f"Run {run_id} asked for tool outputs more than {self.max_tool_rounds} times; it was cancelled"
             )
-        outputs = []
-        for call in calls:
-            try:
-                answer = self.tool_handler(dict(call))
-            except Exception as exc:
-                raise AirflowException(
-                    f"tool_handler failed on {call.get('name')}({call.get('id')}): {type(exc).__name__}: {exc}; "
-                    "the run waits, and a retry answers it again"
-                ) from exc
-            output = answer if isinstance(answer, str) else json.dumps(answer, default=str)
-            outputs.append({"tool_call_id": call["id"], "output": output})
-            self.log.info("Answered %s(%s) with %d characters", call.get("name"), call["id"], len(output))
+        try:
+            outputs = answer_calls(calls, self.tool_handler, record, rounds, self.log)
+        except ToolHandlerFailed as exc:
+            raise AirflowException(str(exc)) from exc.__cause__
+        taken = {output["tool_call_id"] for output in outputs}
+        # A refusal (`AnswersRefused`) fails this attempt; the retry submits the kept answers.
         self._call(
-            lambda: self.hook.submit_tool_outputs(thread_id, run_id, outputs), "Submitting the tool outputs"
+            lambda: submit_answers(self.hook, thread_id, run_id, outputs, self.log),
+            "Submitting the tool outputs",
         )
-        self._rounds = rounds
-        self._answered_calls |= {str(call["id"]) for call in calls}
-        self.record(context).update(rounds=rounds, answered_calls=sorted(done | self._answered_calls))
+        state = record.read()
+        record.update(
+            rounds=rounds,
+            answered_calls=sorted(set(state.answered_calls) | taken),
+            answers={key: value for key, value in state.answers.items() if key not in taken},
+        )
         return True
 
     def _collect(self, context: Any, thread_id: str, run_id: str) -> dict[str, Any]:
@@ -222,9 +247,7 @@ class OpenAIAssistantRunOperator(OpenAIJobOperator):
             "run_id": run_id,
             "status": run.status,
             "messages": texts,
-            "tool_calls_answered": len(
-                set(self.record(context).read().answered_calls) | self._answered_calls
-            ),
+            "tool_calls_answered": len(self.record(context).read().answered_calls),
             "usage": usage,
         }
 

@@ -34,12 +34,17 @@ class OpenAIVectorStoreIngestOperator(OpenAIJobOperator):
     most 500, with ``chunking_strategy``; the task waits in the worker or, with
     ``deferrable=True``, in the triggerer. Files that fail to process are attached once more;
     those that still fail are reported with their name and the service's reason, and fail the
-    task beyond ``max_failed_fraction`` (of the files attached in this run). A retried task
+    task beyond ``max_failed_fraction`` (of the files attached in this run); a file that failed
+    for good in an earlier run is reported in ``failed_before``, and counts against no later
+    run. A file no longer wanted that another store also holds is detached, not deleted
+    (``kept_shared``). A store found by its key that has expired is replaced, and its uploads
+    and the store itself are deleted once the new one is complete. A retried task
     does not upload or attach twice (uploads and file batches are recorded in the task state
     store, and uploads carry their fingerprint), and only a task that is really being stopped
     cancels its file batches. Returned (XCom): ``vector_store_id``, ``added``, ``replaced``,
     ``removed``, ``unchanged``, ``failed`` (each ``{"file", "file_id", "code", "message"}``),
-    ``uploaded``, ``file_batches``, ``usage_bytes`` and ``file_counts``.
+    ``failed_before`` (alike), ``kept_shared`` (each ``{"file", "file_id", "stores"}``),
+    ``hidden_skipped``, ``uploaded``, ``usage_bytes`` and ``file_counts``.
 
     :param source: a glob, a list of paths/URIs, or a list of file ids (templated).
     :param vector_store_id: the store to fill (templated).
@@ -50,6 +55,9 @@ class OpenAIVectorStoreIngestOperator(OpenAIJobOperator):
         {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}``.
     :param max_failed_fraction: the share of files attached in this run allowed to fail.
     :param upload_concurrency: uploads at a time.
+    :param include_hidden: take the hidden files a glob matches (a name under its root starting
+        with a dot: ``.env``, ``.git/…``), which a glob leaves out by default; the log says how many
+        were skipped.
     :param max_poll_interval: longest wait between polls, in seconds (300).
 
     The other waiting parameters (``deferrable``, ``poll_interval`` 5 s, ``timeout``,
@@ -77,6 +85,7 @@ class OpenAIVectorStoreIngestOperator(OpenAIJobOperator):
         chunking_strategy: Mapping[str, Any] | None = None,
         max_failed_fraction: float = 0.0,
         upload_concurrency: int = 8,
+        include_hidden: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -105,6 +114,7 @@ class OpenAIVectorStoreIngestOperator(OpenAIJobOperator):
         self.chunking_strategy = dict(chunking_strategy) if chunking_strategy else None
         self.max_failed_fraction = max_failed_fraction
         self.upload_concurrency = upload_concurrency
+        self.include_hidden = include_hidden
         self._engine: Any = None
         self._context: Any = None
 
@@ -132,18 +142,20 @@ class OpenAIVectorStoreIngestOperator(OpenAIJobOperator):
         ):
             unfinished = [batch_id for batch_id, s in statuses.items() if s not in ("completed", "failed")]
             if unfinished:
-                return self._wait(context, store_id, unfinished, round, tally)
+                return self._wait(context, store_id, unfinished, round, tally, resume.get("started_at"))
         elif event["status"] != "success":
             raise AirflowException(
                 f"Waiting for {self.plugin.describe(event['ref'])} ended with {event['status']}: {event['message']}"
             )
         return self._round(context, round=round, tally=tally, waited=True)
 
-    def timed_out(self, ref: dict[str, Any]) -> None:
+    def timed_out(self, context: Any, ref: dict[str, Any]) -> None:
         """Cancelled batches are not waited for again: a later try plans their files afresh."""
-        if self._context is not None:
-            self.record(self._context).update(batches=[])
-        super().timed_out(ref)
+        try:
+            super().timed_out(context, ref)
+        except AirflowFailException:  # raised only once every batch was cancelled
+            self.record(context).update(batches=[])
+            raise
 
     # -- one round: plan, upload, attach, wait; then tidy up ---------------------------------------------
 
@@ -192,6 +204,7 @@ class OpenAIVectorStoreIngestOperator(OpenAIJobOperator):
                 max_failed_fraction=self.max_failed_fraction,
                 upload_concurrency=self.upload_concurrency,
                 outage_budget=self.outage_budget,
+                include_hidden=self.include_hidden,
             )
             record = self.record(context)
             sync = VectorStoreSync(self.hook, settings, record, logger=self.log, on_batches=heard)
@@ -201,8 +214,18 @@ class OpenAIVectorStoreIngestOperator(OpenAIJobOperator):
     # -- waiting -------------------------------------------------------------------------------------
 
     def _wait(
-        self, context: Any, store_id: str, batch_ids: list[str], round: int, tally: dict[str, Any]
+        self,
+        context: Any,
+        store_id: str,
+        batch_ids: list[str],
+        round: int,
+        tally: dict[str, Any],
+        started_at: float | None = None,
     ) -> Any:
+        """Wait for a round's file batches; waiting on for the rest of them, after one whose every
+        file failed, keeps the round's `started_at` (and so its timeout)."""
         self.record(context).update(round=round, tally=tally)
         ref = {"ids": list(batch_ids), "vector_store_id": store_id}
-        return self.wait_for(context, ref, started_at=time.time(), resume={"round": round, "tally": tally})
+        started_at = started_at or time.time()
+        resume = {"round": round, "tally": tally, "started_at": started_at}
+        return self.wait_for(context, ref, started_at=started_at, resume=resume)

@@ -1,11 +1,17 @@
 """Starting an assistant run exactly once: its thread made once, its messages added once, the run
 created once, however often the step runs again.
 
-The step takes up to two calls: make a thread holding the messages (or, on a thread the DAG
-gives, nothing yet), then create the run (on a given thread, with the messages as
-`additional_messages`). The thread is recorded before the run is created, the run as soon as it
-exists, so a step that an outage ended half-way (the run create failing past the HTTP retries),
-or a retried task, goes on from there: no second thread, no messages added twice, no second run.
+The assistant is read first (`GET /assistants/{id}`): one that does not exist, or that the key
+cannot see, is refused (`AssistantNotFound`) before anything is made. Then the step takes up to
+two calls: make a bare thread (none when the DAG gives one), then create the run, the messages
+going in with it (`additional_messages`). The thread is recorded before the run is created, the
+run as soon as it exists, so a step that an outage ended half-way (the run create failing past
+the HTTP retries), or a retried task, goes on from there: no second thread, no messages added
+twice, no second run.
+
+Threads cannot be listed, so a thread whose create answer was lost cannot be found: another is
+made. Made bare, the lost one holds nothing (the messages never went to it) and nothing ever runs
+on it; the step says so in the log. A thread made with the messages would leave them on two.
 
 A run whose id was never recorded (the worker died first) is found on the thread by the task's
 tags in its metadata. A recorded run that failed or expired is started afresh on the same
@@ -14,6 +20,7 @@ thread, without adding the messages again.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +35,15 @@ RESTARTABLE = frozenset({"failed", "expired"})
 same thread. `incomplete` (token limits) would end the same way again, and `cancelled` was
 someone's decision: those fail the task without a retry."""
 TAG_PREFIX = "airflow_"
+
+
+class AssistantNotFound(LookupError):
+    """The assistant does not exist, or the key cannot see it; nothing was created."""
+
+    def __init__(self, assistant_id: str, error: BaseException) -> None:
+        super().__init__(f"assistant {assistant_id!r} was not found ({error})")
+        self.assistant_id = assistant_id
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -60,9 +76,8 @@ def start_run(
     """
     state = record.read()
     thread_id, run_id = state.thread_id, state.run_id
-    # The messages are on the thread once a thread of ours was made with them, or a run of ours
-    # was created on the given thread with them.
-    placed = bool(thread_id) and thread_id != request.thread_id
+    # The messages go in with the run: they are on the thread once a run of ours was created on it.
+    placed = False
     if thread_id and run_id:
         run = hook.get_run(thread_id, run_id)
         if run.status not in RESTARTABLE:
@@ -77,33 +92,65 @@ def start_run(
             "The earlier attempt's run %s %s; starting a new run on thread %s", run_id, run.status, thread_id
         )
         placed = True
-    if thread_id and not run_id:
+    if thread_id:
         found = newest_tagged_run(hook, thread_id, tags)
-        if found is not None and found.status not in RESTARTABLE:
+        if found is not None and found.id != run_id and found.status not in RESTARTABLE:
             logger.info(
                 "Reattaching to run %s on thread %s, made by an attempt that died", found.id, thread_id
             )
-            record.update(run_id=found.id)
+            record.update(run_id=found.id, rounds=0, answered_calls=[], answers={})
             return str(thread_id), str(found.id)
         placed = placed or found is not None
-    if not thread_id and request.thread_id:
-        thread_id = str(request.thread_id)
-    elif not thread_id:
-        thread = hook.create_thread(messages=request.messages)
-        thread_id = str(thread.id)
-        placed = True
-        logger.info("Thread %s holds the %d messages", thread_id, len(request.messages))
-    record.update(thread_id=thread_id)  # before the run: a step run again makes no second thread
+    check_assistant(hook, request.assistant_id)
+    if not thread_id:
+        thread_id = str(request.thread_id) if request.thread_id else new_thread(hook, logger)
+        record.update(thread_id=thread_id)  # before the run: a step run again makes no second thread
     options = dict(request.run_parameters)
     options["metadata"] = {**dict(options.get("metadata") or {}), **tags}
     if not placed:
         options["additional_messages"] = request.messages
     run = hook.create_run(thread_id, request.assistant_id, **options)
-    record.update(thread_id=thread_id, run_id=run.id, rounds=0, answered_calls=[])
+    record.update(thread_id=thread_id, run_id=run.id, rounds=0, answered_calls=[], answers={})
     logger.info(
-        "Run %s of assistant %s on thread %s (%s)", run.id, request.assistant_id, thread_id, run.status
+        "Run %s of assistant %s on thread %s (%s)%s",
+        run.id,
+        request.assistant_id,
+        thread_id,
+        run.status,
+        "" if placed else f", with the {len(request.messages)} messages",
     )
     return str(thread_id), str(run.id)
+
+
+def check_assistant(hook: Any, assistant_id: str) -> None:
+    """Refuse an assistant that does not exist (or that the key cannot see) before anything is made:
+    a run on it would be refused the same way, on every try."""
+    from airflow_openai.client.errors import NotFoundError
+
+    try:
+        hook.get_assistant(assistant_id)
+    except NotFoundError as exc:
+        raise AssistantNotFound(assistant_id, exc) from exc
+
+
+def new_thread(hook: Any, logger: Any = log) -> str:
+    """A bare thread, its id. Sent once: a lost answer is said in the log (the thread it may have
+    made cannot be found, as threads cannot be listed; it is empty, and nothing runs on it), and
+    another is made, as the client makes any thread whose answer was lost."""
+    from airflow_openai.client.endpoints import runs as endpoints
+    from airflow_openai.client.errors import AnswerLostError
+
+    once = dataclasses.replace(endpoints.create_thread(), repeatable=False)
+    try:
+        return str(hook.run_call(once).id)
+    except AnswerLostError as lost:
+        logger.warning(
+            "The answer to creating the thread was lost (%s): the service may have made a thread this "
+            "task will never see (threads cannot be listed). It is empty (the messages go in with the "
+            "run) and nothing runs on it; making another",
+            lost.__cause__ or lost,
+        )
+    return str(hook.create_thread().id)
 
 
 def newest_tagged_run(hook: Any, thread_id: str, tags: dict[str, str]) -> Any:

@@ -5,7 +5,9 @@ against), only the file's name. So the name carries what a sync needs to know: t
 16 hex digits of the content's SHA-256, a tag of the store it was uploaded for (8 hex
 digits of its id's digest), and the file's path relative to the source root
 (percent-encoded, so `/` survives as one name), last, so the extension, which tells the
-service the file's type, stays last: `3f2a9c1d4e5b6a7c~9b1e0c2d~guides%2Fintro.md`.
+service the file's type, stays last: `3f2a9c1d4e5b6a7c~9b1e0c2d~guides%2Fintro.md`. A local
+name that is not UTF-8 (read by Python with `surrogateescape`) is percent-encoded as its bytes,
+so the name sent is ASCII and reads back as the same path.
 
 A file whose name does not read this way, or carries another store's tag, was not put in
 this store by its sync, and the sync leaves it alone: it never reuses, detaches or deletes
@@ -31,7 +33,8 @@ class IngestedName:
     store_tag: str
 
     def __str__(self) -> str:
-        return f"{self.sha256_prefix}~{self.store_tag}~{quote(self.relative_path, safe='')}"
+        path = quote(self.relative_path, safe="", errors="surrogateescape")
+        return f"{self.sha256_prefix}~{self.store_tag}~{path}"
 
 
 def store_tag(vector_store_id: str) -> str:
@@ -49,4 +52,4 @@ def parse(filename: str | None) -> IngestedName | None:
     match = _NAME.fullmatch(filename or "")
     if match is None:
         return None
-    return IngestedName(unquote(match.group(3)), match.group(1), match.group(2))
+    return IngestedName(unquote(match.group(3), errors="surrogateescape"), match.group(1), match.group(2))

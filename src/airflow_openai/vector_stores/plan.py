@@ -7,7 +7,7 @@ Pure logic over plain values, so every rule of a sync can be read (and tested) h
   detached and deleted only once the new one has completed (`replaced`), so the store never
   lacks the document in between;
 - in `sync` mode a file gone from the source is detached and deleted (`removed`); `append`
-  mode never removes anything;
+  mode never removes anything; an upload another store holds is only detached (`sharing`);
 - an attachment of the current content that failed, or was cancelled, is attached again
   (the file is not uploaded again); one still `in_progress` is attached again too, which adds
   nothing to the store but gives the wait a file batch to watch;

@@ -19,3 +19,5 @@ class VectorStoreRecord(TaskRecord):
     attached: list[str] = field(default_factory=list)
     round: int = 1
     tally: dict[str, Any] = field(default_factory=dict)
+    expired: list[str] = field(default_factory=list)
+    """Expired stores holding the store key, replaced by `store`: deleted once it is complete."""

@@ -2,17 +2,22 @@
 with the service's reason.
 
 An old version is removed only once its new version has completed (one whose new version
-failed stays), and only files this store's sync uploaded are ever removed. Only the files this
-run attached (or could not upload) count against `max_failed_fraction`: a file that failed for
-good in an earlier run is reported, not held against this one.
+failed stays), only files this store's sync uploaded are ever removed, and a file another store
+holds is only detached, never deleted (`sharing`: reported as `kept_shared`). The uploads of an
+expired store this sync replaced go too (`expired`).
+
+Failures are reported in two lists. `failed`: the files this run attached (or could not
+upload) that failed; only they count against `max_failed_fraction`. `failed_before`: files
+that failed for good in an earlier run (an attachment `unsupported_file` or `invalid_file`
+still in the store, a file refused before it could be attached, as `refusals` remembers) and
+were not tried again: reported, never held against this run.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from airflow_openai.vector_stores.plan import Plan, StoreFile
@@ -34,69 +39,87 @@ def finish(
     mode: str,
     max_failed_fraction: float,
     call: Callable[[Callable[[], Any], str], Any],
+    expired: Iterable[str] = (),
     logger: Any = log,
 ) -> dict[str, Any]:
     """Tidy the store up after the last round and return the task's result; `final` is the plan
-    read after it, that is the store as it now is; `call(step, what)` runs a step through an outage."""
+    read after it, that is the store as it now is; `call(step, what)` runs a step through an
+    outage; `expired` are the stores this one replaced."""
+    from airflow_openai.vector_stores import refusals
+    from airflow_openai.vector_stores.expired import replace_expired
+    from airflow_openai.vector_stores.sharing import delete_uploads
+
     indexed = set(final.unchanged)
-    removals = {path: ids for path, ids in final.replaced_versions.items() if path in indexed}
-    removals |= dict(final.removed)
-    for path, file_ids in removals.items():
-        for file_id in file_ids:
-            call(functools.partial(remove, hook, store_id, file_id), f"Removing {path}")
-    failed = [
+    going = {
+        file_id: path
+        for path, file_ids in final.replaced_versions.items()
+        if path in indexed
+        for file_id in file_ids
+    }
+    going |= {file_id: path for path, file_ids in final.removed.items() for file_id in file_ids}
+    kept = delete_uploads(hook, going, own_store=store_id, call=call, logger=logger)
+    kept += replace_expired(hook, expired, successor=store_id, call=call, logger=logger)
+    attachments = [
         {"file": item.source.relative_path, "file_id": item.file_id}
         for item in final.attach
         if item.change == "retried"
     ] + [{"file": _path_of(f), "file_id": f.file_id} for f in final.settled_failures]
-    reasons = _reasons(hook, store_id, failed, call) + list(tally.get("refused") or [])
+    reasons = _reasons(hook, store_id, attachments, call)
     store = call(lambda: hook.get_vector_store(store_id), "Reading the store")
+    digests = {item.source.relative_path: item.source.sha256 for item in final.attach}
+    refused_now, refused_before, marks = refusals.split(
+        list(tally.get("refused") or []), digests, store.metadata
+    )
+    refusals.remember(hook, store, marks, call=call, logger=logger)
+    failed = [r for r in reasons if r["file_id"] in attached_now] + refused_now
+    before = [r for r in reasons if r["file_id"] not in attached_now] + refused_before
     result = {
         "vector_store_id": store_id,
         "added": tally.get("added", 0),
         "replaced": tally.get("replaced", 0),
         "removed": len(final.removed) if mode == "sync" else 0,
         "unchanged": tally.get("unchanged", 0),
-        "failed": reasons,
+        "failed": failed,
+        "failed_before": before,
+        "kept_shared": kept,
         "uploaded": tally.get("uploaded", 0),
         "usage_bytes": store.usage_bytes,
         "file_counts": store.file_counts.model_dump(),
     }
     logger.info(
-        "Vector store %s: %d added, %d replaced, %d removed, %d unchanged, %d failed; %d bytes",
+        "Vector store %s: %d added, %d replaced, %d removed, %d unchanged, %d failed, %d failed before, "
+        "%d kept for other stores; %d bytes",
         store_id,
         result["added"],
         result["replaced"],
         result["removed"],
         result["unchanged"],
-        len(reasons),
+        len(failed),
+        len(before),
+        len(kept),
         store.usage_bytes,
     )
-    for failure in reasons:
+    for failure in failed:
         logger.warning(
             "%s (%s) failed: %s: %s", failure["file"], failure["file_id"], failure["code"], failure["message"]
         )
-    counted = [r for r in reasons if r["file_id"] is None or r["file_id"] in attached_now]
-    attempted = len(attached_now) + len(tally.get("refused") or [])
-    if counted and len(counted) > max_failed_fraction * attempted:
+    for failure in before:
+        logger.info(
+            "%s (%s) failed before, and was not tried again (it counts against no later run; a new "
+            "version of it is tried): %s: %s",
+            failure["file"],
+            failure["file_id"],
+            failure["code"],
+            failure["message"],
+        )
+    attempted = len(attached_now) + len(refused_now)
+    if failed and len(failed) > max_failed_fraction * attempted:
         raise TooManyFailed(
-            f"{len(counted)} of {attempted} files failed to process, more than max_failed_fraction="
+            f"{len(failed)} of {attempted} files failed to process, more than max_failed_fraction="
             f"{max_failed_fraction}: "
-            + "; ".join(f"{f['file']}: {f['code']}: {f['message']}" for f in counted[:10])
+            + "; ".join(f"{f['file']}: {f['code']}: {f['message']}" for f in failed[:10])
         )
     return result
-
-
-def remove(hook: Any, store_id: str, file_id: str) -> None:
-    """Detach a file this sync uploaded and delete it; one already gone is fine."""
-    from airflow_openai.client.errors import NotFoundError
-
-    for step in (
-        lambda: hook.delete_vector_store_file(store_id, file_id),
-        lambda: hook.delete_file(file_id),
-    ):
-        with contextlib.suppress(NotFoundError):
-            step()
 
 
 def _reasons(

@@ -61,6 +61,7 @@ class SyncSettings:
     max_failed_fraction: float = 0.0
     upload_concurrency: int = 8
     outage_budget: float = DEFAULT_OUTAGE_BUDGET
+    include_hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class VectorStoreSync:
         self.on_batches = on_batches or (lambda store_id, batch_ids: None)
         self.attached_now: list[str] = []
         """Files this attempt attached: they, and no others, count against max_failed_fraction."""
+        self.hidden: list[str] = []
+        """Hidden files the source's globs matched: skipped, unless `include_hidden`."""
 
     def call(self, step: Callable[[], T], what: str) -> T:
         """`step` run through an outage: tried again, after a pause, until the budget is spent."""
@@ -118,20 +121,37 @@ class VectorStoreSync:
         source = self.settings.source
         if is_file_ids(source):
             return []
+        include_hidden = self.settings.include_hidden
         try:
-            sources = scan(source)
+            scanned = scan(source, include_hidden=include_hidden)
         except (OSError, ValueError) as exc:
             raise SyncRefused(f"source {source!r} cannot be read: {exc}; nothing was changed") from None
-        if not sources:
-            raise SyncRefused(f"no file matches source {source!r}; nothing was changed")
-        self.log.info("Source: %d files", len(sources))
-        return sources
+        self.hidden = scanned.hidden
+        if not scanned.files:
+            hidden = (
+                f" but {len(self.hidden)} hidden files (include_hidden=True takes them)"
+                if self.hidden
+                else ""
+            )
+            raise SyncRefused(f"no file matches source {source!r}{hidden}; nothing was changed")
+        self.log.info("Source: %d files", len(scanned.files))
+        if self.hidden:
+            self.log.info(
+                "%s %d hidden files (a name starting with a dot, which a glob leaves out%s): %s",
+                "Took" if include_hidden else "Skipped",
+                len(self.hidden),
+                "; include_hidden=True takes them" if not include_hidden else "",
+                ", ".join(self.hidden[:10]) + (", …" if len(self.hidden) > 10 else ""),
+            )
+        return scanned.files
 
     def store(self) -> str:
         """The store's id: given, recorded by an earlier attempt, found by its key, or created."""
         recorded = self.record.read().store
         if self.settings.vector_store_id:
             store_id = str(self.settings.vector_store_id)
+            if recorded != store_id:
+                self._check_usable(store_id)
         elif recorded:
             store_id = str(recorded)
         else:
@@ -148,16 +168,49 @@ class VectorStoreSync:
             user_metadata = check_store_metadata(settings.metadata)  # as rendered
         except ValueError as exc:
             raise SyncRefused(f"{exc}; nothing was created") from None
-        for store in self.hook.list_vector_stores(limit=100):
-            if (store.metadata or {}).get(STORE_KEY_METADATA) == key and store.status != "expired":
-                self.log.info("Vector store %s (%s) holds store key %r", store.id, store.name, key)
-                return str(store.id)
+        from airflow_openai.vector_stores.expired import why
+
+        found, expired = None, []
+        for store in self.hook.list_vector_stores(limit=100):  # every page: an expired one may be older
+            if (store.metadata or {}).get(STORE_KEY_METADATA) != key:
+                continue
+            if store.status == "expired":
+                expired.append(store)
+            elif found is None:
+                found = store
+        self.record.update(expired=[store.id for store in expired])
+        for store in expired:
+            self.log.warning(
+                "Vector store %s (%s) holding store key %r %s and can no longer be used: %s; its uploads and "
+                "the store itself are deleted once that store is complete",
+                store.id,
+                store.name,
+                key,
+                why(store),
+                f"{found.id} replaces it"
+                if found
+                else "a new store replaces it, and every file is uploaded again",
+            )
+        if found is not None:
+            self.log.info("Vector store %s (%s) holds store key %r", found.id, found.name, key)
+            return str(found.id)
         options: dict[str, Any] = {"metadata": {**user_metadata, STORE_KEY_METADATA: key}}
         if settings.expires_after:
             options["expires_after"] = dict(settings.expires_after)
         created = self.hook.create_vector_store(name=settings.store_name or key, **options)
         self.log.info("Created vector store %s for store key %r", created.id, key)
         return str(created.id)
+
+    def _check_usable(self, store_id: str) -> None:
+        """A given store that expired can take no file: refused before anything is uploaded."""
+        from airflow_openai.vector_stores.expired import why
+
+        store = self.call(lambda: self.hook.get_vector_store(store_id), "Reading the vector store")
+        if store.status == "expired":
+            raise SyncRefused(
+                f"vector store {store_id} {why(store)} and can no longer be used; give a live store, or a "
+                "store_key (an expired store holding the key is replaced); nothing was uploaded"
+            )
 
     # -- one round -------------------------------------------------------------------------------------
 
@@ -269,11 +322,12 @@ class VectorStoreSync:
         """Remove what is gone and old versions whose new version completed; report (see `report`)."""
         from airflow_openai.vector_stores.report import TooManyFailed, finish
 
-        attached_now = set(self.record.read().attached) | set(self.attached_now)
+        state = self.record.read()
+        attached_now = set(state.attached) | set(self.attached_now)
         self.record.update(batches=[], attached=[])
         self.on_batches(store_id, [])
         try:
-            return finish(
+            result = finish(
                 self.hook,
                 store_id,
                 final,
@@ -282,10 +336,14 @@ class VectorStoreSync:
                 mode=self.settings.mode,
                 max_failed_fraction=self.settings.max_failed_fraction,
                 call=self.call,
+                expired=state.expired,
                 logger=self.log,
             )
         except TooManyFailed as exc:
+            self.record.update(expired=[])  # replaced before the report
             raise SyncRefused(str(exc)) from None
+        self.record.update(expired=[])
+        return {**result, "hidden_skipped": 0 if self.settings.include_hidden else len(self.hidden)}
 
 
 def counts(plan: Plan, logger: Any = log) -> dict[str, Any]:
