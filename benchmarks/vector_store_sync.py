@@ -40,7 +40,7 @@ os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
 
 from emulator_process import start_emulator  # noqa: E402
 
-from airflow_openai.emulator.request_log import matching  # noqa: E402
+from airflow_openai.emulator.core.request_log import matching  # noqa: E402
 from airflow_openai.emulator.server import PROJECT_KEY  # noqa: E402
 
 CONCURRENCY = 16

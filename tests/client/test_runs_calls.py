@@ -14,7 +14,7 @@ from airflow_openai.client import AnswerLostError
 from airflow_openai.client.calls import ApiCall
 from airflow_openai.client.endpoints import files, runs
 from airflow_openai.client.exchange import build_request
-from airflow_openai.emulator.run_lifecycle import QUEUED_SECONDS, TURN_SECONDS
+from airflow_openai.emulator.assistants.run_lifecycle import QUEUED_SECONDS, TURN_SECONDS
 from airflow_openai.models import AssistantObject, MessageObject, RunObject, RunStepObject, ThreadObject
 from tests.support.clients import hook_for
 

@@ -104,7 +104,7 @@ class EmulatorControl:
         return found[0]
 
     def requests(self, path: str, method: str = "*") -> int:
-        from airflow_openai.emulator.request_log import matching
+        from airflow_openai.emulator.core.request_log import matching
 
         response = self._control.get("/requests")
         response.raise_for_status()

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from airflow_openai.emulator.audit_log import ADMIN_KEY_ID, EVENT_TYPES
-from airflow_openai.emulator.organization import DEFAULT_PROJECT_ID, OWNER_EMAIL, OWNER_ID
+from airflow_openai.emulator.organization.audit_log import ADMIN_KEY_ID, EVENT_TYPES
+from airflow_openai.emulator.organization.organization import DEFAULT_PROJECT_ID, OWNER_EMAIL, OWNER_ID
 
 LOGS = "/organization/audit_logs"
 

@@ -13,7 +13,7 @@ import re
 import httpx
 import pytest
 
-from airflow_openai.emulator.fine_tuning_lifecycle import (
+from airflow_openai.emulator.fine_tuning.fine_tuning_lifecycle import (
     FINISHING_SECONDS,
     QUEUED_SECONDS,
     STEP_SECONDS,

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from airflow_openai.emulator.audit_log import ADMIN_KEY_ID
-from airflow_openai.emulator.organization import (
+from airflow_openai.emulator.organization.audit_log import ADMIN_KEY_ID
+from airflow_openai.emulator.organization.organization import (
     DEFAULT_KEY_ID,
     DEFAULT_PROJECT_ID,
     OWNER_EMAIL,

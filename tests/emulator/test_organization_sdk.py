@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_openai.emulator.organization import DEFAULT_KEY_ID, DEFAULT_PROJECT_ID, OWNER_ID
+from airflow_openai.emulator.organization.organization import DEFAULT_KEY_ID, DEFAULT_PROJECT_ID, OWNER_ID
 
 openai = pytest.importorskip("openai", reason="the official openai SDK is in the dev group")
 

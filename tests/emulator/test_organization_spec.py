@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from airflow_openai.emulator.organization import DEFAULT_KEY_ID, DEFAULT_PROJECT_ID, OWNER_ID
+from airflow_openai.emulator.organization.organization import DEFAULT_KEY_ID, DEFAULT_PROJECT_ID, OWNER_ID
 from tests.support.spec import load_spec, response_validator, spec_operation
 
 EMPTY_LIST = "an empty list has no first or last id: the service sends null, the schema wants a string"

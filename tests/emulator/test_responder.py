@@ -11,7 +11,7 @@ import textwrap
 import jsonschema
 import pytest
 
-from airflow_openai.emulator.responder import default_responder, load_responder
+from airflow_openai.emulator.inference.responder import default_responder, load_responder
 from tests.support.batches import jsonl, read_jsonl, wait_for
 
 SCHEMA = {
@@ -139,7 +139,7 @@ def test_a_plugged_in_responder_answers_batch_lines(tmp_path, monkeypatch):
 def test_upstream_mode_forwards_lines_to_another_openai_compatible_server():
     from airflow_openai.client.settings import ClientSettings
     from airflow_openai.emulator import Emulator
-    from airflow_openai.emulator.responder import upstream_responder
+    from airflow_openai.emulator.inference.responder import upstream_responder
     from airflow_openai.hooks.openai import OpenAIHook
 
     request = {"model": "text-embedding-3-small", "input": "x", "dimensions": 8}
@@ -160,7 +160,7 @@ def test_upstream_mode_forwards_lines_to_another_openai_compatible_server():
 
 def test_an_unreachable_upstream_fails_the_line_not_the_batch():
     from airflow_openai.emulator import Emulator
-    from airflow_openai.emulator.responder import upstream_responder
+    from airflow_openai.emulator.inference.responder import upstream_responder
 
     with Emulator() as gone:
         port = gone.port

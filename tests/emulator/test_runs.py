@@ -11,7 +11,7 @@ import httpx
 import jsonschema
 import pytest
 
-from airflow_openai.emulator.run_lifecycle import (
+from airflow_openai.emulator.assistants.run_lifecycle import (
     CANCELLING_SECONDS,
     EXPIRES_SECONDS,
     FAILURE_MESSAGES,

@@ -9,7 +9,7 @@ import httpx
 import jsonschema
 import pytest
 
-from airflow_openai.emulator.run_lifecycle import EXPIRES_SECONDS
+from airflow_openai.emulator.assistants.run_lifecycle import EXPIRES_SECONDS
 from tests.support.spec import load_spec, response_validator, spec_operation
 
 # Faults of the spec itself, not of the emulator: each (schema, fault, field) is left out of the check, with

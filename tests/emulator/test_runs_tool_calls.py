@@ -10,7 +10,7 @@ import re
 import jsonschema
 import pytest
 
-from airflow_openai.emulator import regex_example, tool_calls
+from airflow_openai.emulator.assistants import regex_example, tool_calls
 
 SCHEMAS = [
     {"type": "object", "properties": {}},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from airflow_openai.emulator.upload_digests import UploadDigests
+from airflow_openai.emulator.files.upload_digests import UploadDigests
 
 
 def _parts(tmp_path, count: int = 4) -> tuple[list[str], list, bytes]:

@@ -10,7 +10,7 @@ import random
 import httpx
 import pytest
 
-from airflow_openai.emulator.vector_store_lifecycle import (
+from airflow_openai.emulator.vector_stores.vector_store_lifecycle import (
     CANCELLING_SECONDS,
     LANES,
     OPEN_SECONDS,

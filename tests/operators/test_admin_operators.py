@@ -19,7 +19,7 @@ import pendulum
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_openai.emulator.organization import DEFAULT_KEY_ID, DEFAULT_PROJECT_ID, OWNER_EMAIL
+from airflow_openai.emulator.organization.organization import DEFAULT_KEY_ID, DEFAULT_PROJECT_ID, OWNER_EMAIL
 from airflow_openai.operators.admin import (
     OpenAIAuditLogsToStorageOperator,
     OpenAIOrganizationSnapshotOperator,

@@ -84,7 +84,7 @@ def _plain(value):
 
 def remote(emu, hook):
     """What is on the emulator: threads, messages on them, runs, and tool outputs the runs took."""
-    from airflow_openai.emulator.thread_messages import RUN, THREAD, messages_kind
+    from airflow_openai.emulator.assistants.thread_messages import RUN, THREAD, messages_kind
 
     threads = emu.state.store.all(THREAD)
     runs = emu.state.store.all(RUN)
@@ -236,7 +236,7 @@ def test_a_deferral_resumed_again_with_the_same_event_never_calls_the_handler_tw
 
 @pytest.mark.parametrize("lost", [False, True], ids=["clean", "thread answer lost"])
 def test_a_lost_thread_answer_leaves_at_most_an_empty_thread(emu, emu_hook, capsys, lost):
-    from airflow_openai.emulator.thread_messages import THREAD, messages_kind
+    from airflow_openai.emulator.assistants.thread_messages import THREAD, messages_kind
 
     assistant = emu_hook.create_assistant("gpt-4o-mini", name="plain", instructions="Help.")
     if lost:

@@ -156,7 +156,7 @@ def test_a_retry_after_a_long_outage_creates_the_job_on_the_recorded_uploads(emu
 def test_a_file_batch_create_failing_through_an_outage_uploads_each_file_once(
     emu, emu_hook, fast_hook, tmp_path
 ):
-    from airflow_openai.emulator.vector_store_lifecycle import BATCH
+    from airflow_openai.emulator.vector_stores.vector_store_lifecycle import BATCH
     from airflow_openai.operators.vector_stores import OpenAIVectorStoreIngestOperator
 
     emu.set_speed(600)
@@ -184,7 +184,7 @@ def test_uploads_failing_through_an_outage_are_not_made_again_by_the_next_try(
     next try uploads the two that failed, and only those."""
     from airflow.sdk.exceptions import AirflowException
 
-    from airflow_openai.emulator.vector_store_lifecycle import BATCH
+    from airflow_openai.emulator.vector_stores.vector_store_lifecycle import BATCH
     from airflow_openai.operators.vector_stores import OpenAIVectorStoreIngestOperator
 
     emu.set_speed(600)
@@ -229,7 +229,7 @@ def _run_operator(assistant_id, **kwargs):
 def test_a_run_create_failing_through_an_outage_adds_the_messages_once(
     emu, emu_hook, fast_hook, given_thread
 ):
-    from airflow_openai.emulator.thread_messages import RUN, THREAD
+    from airflow_openai.emulator.assistants.thread_messages import RUN, THREAD
 
     emu.set_speed(60)
     assistant = emu_hook.create_assistant("gpt-4o-mini", name="support", instructions="Help.")

@@ -179,7 +179,7 @@ def _request(assistant_id, **kwargs):
 
 
 def test_a_lost_thread_answer_is_said_and_the_thread_it_left_is_empty(emu, emu_hook):
-    from airflow_openai.emulator.thread_messages import THREAD, messages_kind
+    from airflow_openai.emulator.assistants.thread_messages import THREAD, messages_kind
     from airflow_openai.runs.start import start_run
 
     emu.set_speed(0)

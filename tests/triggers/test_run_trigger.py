@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from airflow_openai.emulator.run_lifecycle import EXPIRES_SECONDS
+from airflow_openai.emulator.assistants.run_lifecycle import EXPIRES_SECONDS
 from airflow_openai.triggers.job import OpenAIJobTrigger
 from airflow_openai.triggers.runs import OpenAIRunTrigger
 from tests.client.test_runs_calls import DONE, WEATHER

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from airflow_openai.emulator.params import invalid_parameter
+from airflow_openai.emulator.inference.params import invalid_parameter
 from airflow_openai.jsonl import UnreadableLine, parse_line
 
 ENDPOINTS = ("/v1/chat/completions", "/v1/embeddings", "/v1/completions")

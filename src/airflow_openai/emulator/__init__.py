@@ -13,7 +13,7 @@ __all__ = ["Emulator", "main"]
 
 
 def __getattr__(name: str) -> Any:
-    """The server is imported only when asked for: `emulator.params` stays light for the provider."""
+    """The server is imported only when asked for: `emulator.inference.params` stays light for the provider."""
     if name in __all__:
         from airflow_openai.emulator import server
 

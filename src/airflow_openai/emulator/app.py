@@ -17,41 +17,44 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from airflow_openai.emulator import (
-    control,
-    dashboard,
-    fine_tuning_dashboard,
-    organization_control,
-    thread_dashboard,
-    vector_store_dashboard,
-)
-from airflow_openai.emulator.errors import EmulatorError, unauthorized
-from airflow_openai.emulator.faults import Fault
-from airflow_openai.emulator.link import paced
-from airflow_openai.emulator.lost_answers import (
+from airflow_openai.emulator import control
+from airflow_openai.emulator.assistants import routes as assistants_api
+from airflow_openai.emulator.assistants import routes_control as runs_control
+from airflow_openai.emulator.assistants import routes_dashboard as thread_dashboard
+from airflow_openai.emulator.batches import routes as batches
+from airflow_openai.emulator.batches import routes_control as batches_control
+from airflow_openai.emulator.batches import routes_dashboard as batch_dashboard
+from airflow_openai.emulator.core.errors import EmulatorError, unauthorized
+from airflow_openai.emulator.core.faults import Fault
+from airflow_openai.emulator.core.lost_answers import (
     AnswerLost,
     act_then_fault,
     drop_mid_answer,
     fault_error,
     send_error,
 )
-from airflow_openai.emulator.resources import (
-    assistants_api,
-    audit_logs,
-    batches,
-    files,
-    fine_tuning,
-    inference,
-    models,
-    organization_people,
-    organization_projects,
-    project_members,
-    uploads,
-    vector_store_file_batches,
-    vector_store_files,
-    vector_stores,
-)
-from airflow_openai.emulator.state import EmulatorState
+from airflow_openai.emulator.core.slow_link import paced
+from airflow_openai.emulator.core.state import EmulatorState
+from airflow_openai.emulator.files import routes as files
+from airflow_openai.emulator.files import routes_uploads as uploads
+from airflow_openai.emulator.fine_tuning import fine_tuning_lifecycle
+from airflow_openai.emulator.fine_tuning import routes as fine_tuning
+from airflow_openai.emulator.fine_tuning import routes_control as fine_tuning_control
+from airflow_openai.emulator.fine_tuning import routes_dashboard as fine_tuning_dashboard
+from airflow_openai.emulator.inference import routes as inference
+from airflow_openai.emulator.inference import routes_models as models
+from airflow_openai.emulator.inference import tuned_answers
+from airflow_openai.emulator.organization import routes_audit_logs as audit_logs
+from airflow_openai.emulator.organization import routes_control as organization_control
+from airflow_openai.emulator.organization import routes_members as project_members
+from airflow_openai.emulator.organization import routes_people as organization_people
+from airflow_openai.emulator.organization import routes_projects as organization_projects
+from airflow_openai.emulator.vector_stores import for_assistants
+from airflow_openai.emulator.vector_stores import routes as vector_stores
+from airflow_openai.emulator.vector_stores import routes_control as vector_stores_control
+from airflow_openai.emulator.vector_stores import routes_dashboard as vector_store_dashboard
+from airflow_openai.emulator.vector_stores import routes_file_batches as vector_store_file_batches
+from airflow_openai.emulator.vector_stores import routes_files as vector_store_files
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +68,9 @@ def is_admin_path(path: str) -> bool:
 
 
 def create_app(state: EmulatorState) -> Any:
-    """The ASGI application serving `state`."""
+    """The ASGI application serving `state`: each service's API routers under `/v1`, the control plane
+    and the services' own control routes and dashboards under `/_emulator`, and the seams between
+    services registered on the state."""
     api = FastAPI(title="OpenAI platform emulator", openapi_url=None, docs_url=None, redoc_url=None)
     api.state.emulator = state
     for router in (
@@ -85,17 +90,33 @@ def create_app(state: EmulatorState) -> Any:
         assistants_api.router,
     ):
         api.include_router(router, prefix="/v1")
-    api.include_router(control.router)
-    api.include_router(organization_control.router)
-    api.include_router(dashboard.router)
-    api.include_router(fine_tuning_dashboard.router)
-    api.include_router(vector_store_dashboard.router)
-    api.include_router(thread_dashboard.router)
+    for router in (
+        control.router,
+        batches_control.router,
+        fine_tuning_control.router,
+        vector_stores_control.router,
+        runs_control.router,
+        organization_control.router,
+        batch_dashboard.router,
+        fine_tuning_dashboard.router,
+        vector_store_dashboard.router,
+        thread_dashboard.router,
+    ):
+        api.include_router(router)
+    connect_services(state)
     api.add_exception_handler(EmulatorError, _emulator_error)
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(StarletteHTTPException, _http_error)
     api.add_exception_handler(Exception, _unexpected_error)
     return Gate(api, state)
+
+
+def connect_services(state: EmulatorState) -> None:
+    """The seams between services (see `core.seams`): no service imports another, so what one asks of
+    another is registered here, on the state both share."""
+    state.seams.answer_first(tuned_answers.respond)
+    state.seams.makes("model", fine_tuning_lifecycle.advance_all)
+    state.seams.new_vector_store = for_assistants.new_store
 
 
 def _envelope(error: EmulatorError) -> JSONResponse:

@@ -1,8 +1,10 @@
-"""The control plane under `/_emulator/`: reset, seed, clock, forced states, injected faults (fine-tuning,
-vector store file and run failures among them), request counts.
+"""The control plane under `/_emulator/`: reset, seed, clock, injected faults, rate limits, request counts
+and the slow link, for every service at once.
 
 It sits outside `/v1`, needs no key, and is what tests and demos use to make time pass
-or the API misbehave on purpose.
+or the API misbehave on purpose. What acts on one service (forcing a batch or a fine-tuning
+job into a state, failing a fine-tuning job, a vector store file or a run) is that service's
+`routes_control.py`, mounted beside this one under the same prefix by `app.create_app`.
 """
 
 from __future__ import annotations
@@ -10,30 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends
-from starlette.concurrency import run_in_threadpool
 
-from airflow_openai.emulator import batch_lifecycle, fine_tuning_lifecycle, run_lifecycle
-from airflow_openai.emulator.assistant_bodies import parse as parse_assistants_body
-from airflow_openai.emulator.bodies import (
+from airflow_openai.emulator.core.bodies import (
     ClockRequest,
-    FailFineTuningRequest,
     FaultRequest,
-    ForceBatchRequest,
-    ForceFineTuningRequest,
     LinkRequest,
     RateLimitRequest,
     SeedRequest,
     parse,
 )
-from airflow_openai.emulator.errors import bad_request, not_found
-from airflow_openai.emulator.faults import Fault, FineTuningFailure, RunFailure, VectorStoreFileFailure
-from airflow_openai.emulator.state import EmulatorState
-from airflow_openai.emulator.store import public
-from airflow_openai.emulator.thread_bodies import FailRunRequest
-from airflow_openai.emulator.thread_messages import RUN
-from airflow_openai.emulator.vector_store_bodies import FailVectorStoreFileRequest
-from airflow_openai.emulator.vector_store_bodies import parse as parse_vector_store_body
-from airflow_openai.emulator.web import emulator
+from airflow_openai.emulator.core.errors import bad_request
+from airflow_openai.emulator.core.faults import Fault
+from airflow_openai.emulator.core.state import EmulatorState
+from airflow_openai.emulator.core.web import emulator
 
 router = APIRouter(prefix="/_emulator")
 
@@ -66,77 +57,6 @@ async def set_clock(body: dict[str, Any] = Body(...), state: EmulatorState = Dep
     if change.advance is not None:
         state.clock.advance(change.advance)
     return {"now": state.now(), "speed": state.clock.speed, "seconds_per_line": state.seconds_per_line}
-
-
-@router.post("/state/batch/{batch_id}")
-async def force_batch(
-    batch_id: str, body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
-) -> Any:
-    batch = state.store.get("batch", batch_id)
-    if batch is None:
-        raise not_found("batch", batch_id)
-    status = parse(ForceBatchRequest, body).status
-    return public(await run_in_threadpool(batch_lifecycle.force, state, batch, status))
-
-
-@router.post("/state/fine_tuning/{job_id}")
-async def force_fine_tuning(
-    job_id: str, body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
-) -> Any:
-    job = state.store.get(fine_tuning_lifecycle.KIND, job_id)
-    if job is None:
-        raise not_found("fine-tuning job", job_id)
-    status = parse(ForceFineTuningRequest, body).status
-    return fine_tuning_lifecycle.render(
-        await run_in_threadpool(fine_tuning_lifecycle.force, state, job, status)
-    )
-
-
-@router.post("/faults/fine_tuning")
-async def fail_fine_tuning(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
-    """Make a fine-tuning job fail at a step: `job_id`'s, or the next one created when it is null."""
-    request = parse(FailFineTuningRequest, body)
-    failure = FineTuningFailure(at_step=request.at_step, message=request.message, code=request.code)
-    if request.job_id is None:
-        state.faults.fail_next_fine_tuning(failure)
-        return {"job_id": None, **failure.to_dict()}
-    job = state.store.get(fine_tuning_lifecycle.KIND, request.job_id)
-    if job is None:
-        raise not_found("fine-tuning job", request.job_id)
-    await run_in_threadpool(fine_tuning_lifecycle.plan_failure, state, job, failure.to_dict())
-    return {"job_id": request.job_id, **failure.to_dict()}
-
-
-@router.post("/faults/vector_store_files")
-async def fail_vector_store_file(
-    body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
-) -> Any:
-    """Make the next attachment of a matching file (by id, uploaded filename, both, or any without either)
-    end `failed` with `last_error: {code, message}`. A `file_id` naming no file is a 404."""
-    request = parse_vector_store_body(FailVectorStoreFileRequest, body)
-    if request.file_id is not None and state.store.get("file", request.file_id) is None:
-        raise not_found("file", request.file_id)
-    failure = VectorStoreFileFailure(**request.model_dump())
-    state.faults.fail_vector_store_file(failure)
-    return failure.to_dict()
-
-
-@router.post("/faults/runs")
-async def fail_run(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
-    """Make an Assistants API run fail with `last_error: {code, message}` when its current (or next) turn
-    ends: `run_id`'s (a 404 if there is none, a 400 if it has ended), or the next one created when it is null."""
-    request = parse_assistants_body(FailRunRequest, body)
-    failure = RunFailure(
-        code=request.code, message=request.message or run_lifecycle.FAILURE_MESSAGES[request.code]
-    )
-    if request.run_id is None:
-        state.faults.fail_next_run(failure)
-        return {"run_id": None, **failure.to_dict()}
-    run = state.store.get(RUN, request.run_id)
-    if run is None:
-        raise not_found("run", request.run_id)
-    await run_in_threadpool(run_lifecycle.plan_failure, state, run, failure.to_dict())
-    return {"run_id": request.run_id, **failure.to_dict()}
 
 
 @router.post("/faults")

@@ -18,9 +18,10 @@ import httpx
 import uvicorn
 
 from airflow_openai.emulator.app import create_app
-from airflow_openai.emulator.request_log import matching
-from airflow_openai.emulator.responder import Responder, load_responder, upstream_responder
-from airflow_openai.emulator.state import EmulatorState
+from airflow_openai.emulator.core.answers import Responder
+from airflow_openai.emulator.core.request_log import matching
+from airflow_openai.emulator.core.state import EmulatorState
+from airflow_openai.emulator.inference.responder import default_responder, load_responder, upstream_responder
 
 DEFAULT_SPEED = 60.0
 PROJECT_KEY = "sk-emulator-project-key-0000000000000000"
@@ -46,7 +47,9 @@ class Emulator:
     ) -> None:
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="openai-emulator-")
         self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
-        self.state = EmulatorState.open(self.data_dir, speed=speed, responder=responder, seed=seed)
+        self.state = EmulatorState.open(
+            self.data_dir, speed=speed, responder=responder or default_responder, seed=seed
+        )
         self.host = host
         self.port = port or _free_port(host)
         config = uvicorn.Config(
@@ -102,8 +105,7 @@ class Emulator:
         self._thread.join(10)
         if self._control is not None:
             self._control.close()
-        self.state.store.close()
-        self.state.digests.close()
+        self.state.close()
         if self._tmp is not None:
             self._tmp.cleanup()
 
@@ -209,7 +211,7 @@ class Emulator:
         """Carry each request body no faster than this (one connection over a long link); None lifts the cap."""
         self._post("/link", {"megabytes_per_second": megabytes_per_second})
 
-    # -- organization (see `organization_control`) ----------------------------------------------------
+    # -- organization (see `organization.routes_control`) ----------------------------------------------------
 
     def accept_invite(self, invite_id: str) -> dict[str, Any]:
         """The invitee accepts invite `invite_id`: returns ``{"invite", "user"}`` with the new organization
@@ -288,7 +290,9 @@ def main(argv: list[str] | None = None) -> None:
         responder = upstream_responder(args.upstream, args.upstream_key)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
-    state = EmulatorState.open(Path(args.data_dir), speed=args.speed, responder=responder, seed=args.seed)
+    state = EmulatorState.open(
+        Path(args.data_dir), speed=args.speed, responder=responder or default_responder, seed=args.seed
+    )
     if args.link_mb_per_second:
         state.faults.link_bytes_per_second = args.link_mb_per_second * 1e6
     print(

@@ -1,1 +1,0 @@
-"""One module per API resource: its routes and the rules the real service applies."""
