@@ -4,105 +4,22 @@ cannot hide."""
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
-import httpx
 import pytest
 
 from airflow_openai.emulator.organization.organization import DEFAULT_KEY_ID, DEFAULT_PROJECT_ID, OWNER_ID
-from tests.support.spec import load_spec, response_validator, spec_operation
-
-EMPTY_LIST = "an empty list has no first or last id: the service sends null, the schema wants a string"
-# Faults of the spec itself, not of the emulator: each (schema, message, field with `*` for any index) is
-# left out of the check, with the reason.
-SPEC_DEFECTS = {
-    **{
-        (schema, "None is not of type 'string'", field): EMPTY_LIST
-        for schema in (
-            "ProjectUserListResponse",
-            "ProjectServiceAccountListResponse",
-            "ProjectApiKeyListResponse",
-            "ListAuditLogsResponse",
-        )
-        for field in ("first_id", "last_id")
-    },
-    (
-        "ProjectApiKeyListResponse",
-        "Additional properties are not allowed ('last_used_at' was unexpected)",
-        "data.*",
-    ): "the schema lacks `last_used_at`, which the service sends and the SDK reads",
-    (
-        "ProjectApiKey",
-        "Additional properties are not allowed ('last_used_at' was unexpected)",
-        "",
-    ): "the schema lacks `last_used_at`, which the service sends and the SDK reads",
-    (
-        "ListAuditLogsResponse",
-        "Additional properties are not allowed ('user_agent' was unexpected)",
-        "data.*.actor.session",
-    ): "AuditLogActorSession lacks `user_agent`, which the spec's own examples show",
-}
-
-
-def _closed(node: Any) -> Any:
-    """Each object schema that lists its properties refuses others."""
-    if isinstance(node, list):
-        return [_closed(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    closed = {key: _closed(value) for key, value in node.items()}
-    if "properties" in node and "$ref" not in node and "additionalProperties" not in node:
-        closed["additionalProperties"] = False
-    return closed
+from tests.support.conformance import checked_client, group_operations
 
 
 @pytest.fixture
 def checked(emu):
-    """An admin-key httpx client whose every JSON answer is checked against the closed spec."""
-    spec = load_spec()
-    closed = copy.deepcopy(spec)
-    closed["components"]["schemas"] = _closed(closed["components"]["schemas"])
-    validators: dict[str, Any] = {}
-    seen: list[str] = []
-    excused: set[tuple[str, str, str]] = set()
-
-    def check(response: httpx.Response) -> None:
-        response.read()
-        template, operation = spec_operation(spec, response.request.method, response.request.url.path)
-        status = str(response.status_code)
-        if status.startswith("2"):
-            schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
-            name = schema["$ref"].rsplit("/", 1)[-1]
-        else:
-            name = "ErrorResponse"
-        validator = validators.setdefault(name, response_validator(closed, name))
-        errors = []
-        for error in validator.iter_errors(response.json()):
-            where = ".".join("*" if isinstance(part, int) else part for part in error.absolute_path)
-            key = (name, error.message, where)
-            if key in SPEC_DEFECTS:
-                excused.add(key)
-            else:
-                errors.append(error)
-        assert not errors, (
-            f"{response.request.method} {template} -> {status} breaks {name}: "
-            f"{errors[0].message} at {list(errors[0].absolute_path)}"
-        )
-        seen.append(f"{response.request.method} {template} {status}")
-
+    """An admin-key client whose every answer is checked against the closed spec."""
     emu.set_speed(0)
-    client = httpx.Client(
-        base_url=emu.base_url + "/",
-        headers={"Authorization": f"Bearer {emu.admin_key}"},
-        event_hooks={"response": [check]},
-    )
-    yield client, seen, excused
-    client.close()
+    with checked_client(emu, admin=True, closed=True) as (client, checker):
+        yield client, checker
 
 
 def test_organization_answers_validate_against_the_spec(checked, emu):
-    client, seen, excused = checked
+    client, checker = checked
     org = "organization"
 
     client.get(f"{org}/audit_logs")  # empty
@@ -168,14 +85,14 @@ def test_organization_answers_validate_against_the_spec(checked, emu):
     client.get(f"{org}/audit_logs", params={"limit": 0})
     client.get(f"{org}/users", headers={"Authorization": f"Bearer {emu.api_key}"})  # 403
 
-    templates = {entry.rsplit(" ", 1)[0] for entry in seen}
+    checker.assert_covers("organization")
     organization_operations = {
-        f"{method.upper()} {template}"
-        for template, item in load_spec()["paths"].items()
+        (method.upper(), template)
+        for template, item in checker.spec["paths"].items()
         if template.startswith("/organization/")
         for method in item
         if method in ("get", "post", "delete")
     }
-    assert templates == organization_operations and len(templates) == 26  # every organization operation
-    assert {entry.rsplit(" ", 1)[-1] for entry in seen} == {"200", "400", "403", "404"}
-    assert excused == set(SPEC_DEFECTS)  # each excuse is still needed
+    assert group_operations("organization") == organization_operations  # the emulator serves them all
+    assert len(checker.covered()) == 26
+    assert checker.statuses() == {200, 400, 403, 404}

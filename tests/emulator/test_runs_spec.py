@@ -3,33 +3,11 @@ error, validates against the spec's schema for its path and status, in every sta
 
 from __future__ import annotations
 
-import copy
-
-import httpx
-import jsonschema
 import pytest
 
 from airflow_openai.emulator.assistants.run_lifecycle import EXPIRES_SECONDS
-from tests.support.spec import load_spec, response_validator, spec_operation
+from tests.support.conformance import checked_client
 
-# Faults of the spec itself, not of the emulator: each (schema, fault, field) is left out of the check, with
-# the reason. Indices in a field's path read `*`.
-EMPTY_LIST = "an empty list has no first or last id: the service sends null, the schema wants a string"
-JSON_SCHEMA_TYPE = (
-    "ResponseFormatJsonSchema requires a `type` inside `json_schema`, a field it does not define and that "
-    "no request sends (the service echoes the format as given)"
-)
-SPEC_DEFECTS = {
-    **{
-        (name, "null id", field): EMPTY_LIST
-        for name in ("ListMessagesResponse", "ListRunsResponse", "ListRunStepsResponse")
-        for field in ("first_id", "last_id")
-    },
-    ("AssistantObject", "json_schema.type", "response_format"): JSON_SCHEMA_TYPE,
-    ("RunObject", "json_schema.type", "response_format"): JSON_SCHEMA_TYPE,
-    ("ListRunsResponse", "json_schema.type", "data.*.response_format"): JSON_SCHEMA_TYPE,
-    ("ListAssistantsResponse", "json_schema.type", "data.*.response_format"): JSON_SCHEMA_TYPE,
-}
 DONE = 3
 FUNCTION = {
     "type": "function",
@@ -40,76 +18,16 @@ FUNCTION = {
 }
 
 
-def _operation(spec: dict, method: str, concrete_path: str) -> tuple[str, dict]:
-    """The spec's operation for a request; a path the spec names literally (`/threads/runs`) before the
-    templates it also matches (`/threads/{thread_id}`)."""
-    literal = spec["paths"].get(concrete_path.removeprefix("/v1"), {})
-    if method.lower() in literal:
-        return concrete_path.removeprefix("/v1"), literal[method.lower()]
-    return spec_operation(spec, method, concrete_path)
-
-
-def _fault(spec: dict, error: jsonschema.ValidationError) -> str:
-    """Which of the spec's known faults `error` is, if any: the error's message otherwise."""
-    if error.message == "None is not of type 'string'":
-        return "null id"
-    instance = error.instance
-    if isinstance(instance, dict) and instance.get("type") == "json_schema":
-        schema = copy.deepcopy(spec["components"]["schemas"]["ResponseFormatJsonSchema"])
-        schema["properties"]["json_schema"]["required"] = ["name"]
-        schema["properties"]["json_schema"]["properties"]["schema"] = {"type": "object"}
-        if jsonschema.Draft202012Validator(schema).is_valid(instance):
-            return "json_schema.type"
-    return error.message
-
-
 @pytest.fixture
 def checked(emu):
-    """An httpx client of the Assistants API whose every JSON answer is checked against the spec."""
-    spec = load_spec()
-    validators: dict[str, object] = {}
-    seen: list[str] = []
-    excused: set[tuple[str, str, str]] = set()
-
-    def check(response: httpx.Response) -> None:
-        response.read()
-        template, operation = _operation(spec, response.request.method, response.request.url.path)
-        status = str(response.status_code)
-        if status.startswith("2"):
-            schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
-            name = schema["$ref"].rsplit("/", 1)[-1]
-        else:
-            name = "ErrorResponse"
-        validator = validators.setdefault(name, response_validator(spec, name))
-        errors = []
-        for error in validator.iter_errors(response.json()):
-            key = (
-                name,
-                _fault(spec, error),
-                ".".join("*" if isinstance(p, int) else p for p in error.absolute_path),
-            )
-            if key in SPEC_DEFECTS:
-                excused.add(key)
-            else:
-                errors.append(error)
-        assert not errors, (
-            f"{response.request.method} {template} -> {status} breaks {name}: "
-            f"{errors[0].message} at {list(errors[0].absolute_path)}"
-        )
-        seen.append(f"{response.request.method} {template} {status}")
-
+    """A client of the Assistants API whose every answer is checked against the spec."""
     emu.set_speed(0)
-    client = httpx.Client(
-        base_url=emu.base_url + "/",
-        headers={"Authorization": f"Bearer {emu.api_key}", "OpenAI-Beta": "assistants=v2"},
-        event_hooks={"response": [check]},
-    )
-    yield client, seen, excused
-    client.close()
+    with checked_client(emu, headers={"OpenAI-Beta": "assistants=v2"}) as (client, checker):
+        yield client, checker
 
 
 def test_assistants_api_answers_validate_against_the_spec(checked, emu):
-    client, seen, excused = checked
+    client, checker = checked
     schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
     assistant = client.post(
         "assistants",
@@ -237,7 +155,74 @@ def test_assistants_api_answers_validate_against_the_spec(checked, emu):
     client.delete(path)
     client.delete(f"assistants/{plain['id']}")
 
-    templates = {entry.rsplit(" ", 1)[0] for entry in seen}
-    assert len(templates) == 23  # every Assistants API operation of the spec
-    assert {entry.rsplit(" ", 1)[-1] for entry in seen} == {"200", "400", "404"}
-    assert excused == set(SPEC_DEFECTS)  # each excuse is still needed
+    checker.assert_covers("assistants")
+    assert len(checker.covered()) == 23  # every Assistants API operation of the spec
+    assert checker.statuses() == {200, 400, 404}
+
+
+def test_optional_fields_sent_as_null_are_shown_as_the_default(checked):
+    """A null where the spec allows only a value (a ranker, an image's detail, an attachment's tools...) is
+    answered with the default the service uses, or left out: never echoed as null."""
+    client, checker = checked
+    image = client.post("files", files={"file": ("a.png", b"\x89PNG")}, data={"purpose": "vision"})
+    file_id = image.json()["id"]
+    search = {"max_num_results": None, "ranking_options": {"ranker": None, "score_threshold": 0.5}}
+    function = {"name": "f", "description": None, "parameters": None, "strict": None}
+    nulls = {"metadata": None, "temperature": None, "top_p": None, "response_format": None}
+    assistant = client.post(
+        "assistants",
+        json={
+            "model": "gpt-4o-mini",
+            "name": None,
+            "description": None,
+            "instructions": None,
+            "tools": [
+                {"type": "file_search", "file_search": search},
+                {"type": "function", "function": function},
+            ],
+            "tool_resources": None,
+            **nulls,
+        },
+    ).json()
+    assert assistant["tools"][0]["file_search"] == {"ranking_options": {"score_threshold": 0.5}}
+    tools = [{"type": "file_search", "file_search": search}, {"type": "function", "function": function}]
+    client.post(f"assistants/{assistant['id']}", json={"tools": tools, "name": None})
+    images = [
+        {"type": "image_url", "image_url": {"url": "https://example.com/x.png", "detail": None}},
+        {"type": "image_file", "image_file": {"file_id": file_id, "detail": None}},
+    ]
+    message = {"role": "user", "content": images, "attachments": [{"file_id": file_id, "tools": None}]}
+    thread = client.post(
+        "threads", json={"messages": [message], "metadata": None, "tool_resources": None}
+    ).json()
+    added = client.post(f"threads/{thread['id']}/messages", json={**message, "metadata": None}).json()
+    assert [part[part["type"]]["detail"] for part in added["content"]] == ["auto", "auto"]
+    assert added["attachments"] == [{"file_id": file_id, "tools": []}]
+    run = client.post(
+        f"threads/{thread['id']}/runs",
+        json={
+            "assistant_id": assistant["id"],
+            "model": None,
+            "instructions": None,
+            "additional_instructions": None,
+            "additional_messages": None,
+            "tools": None,
+            "max_prompt_tokens": None,
+            "max_completion_tokens": None,
+            "truncation_strategy": {"type": "last_messages", "last_messages": 2},
+            "tool_choice": {"type": "function", "function": {"name": "f"}},
+            "parallel_tool_calls": None,
+            **nulls,
+        },
+    ).json()
+    client.get(f"threads/{thread['id']}/runs/{run['id']}")
+    client.post(
+        "threads/runs",
+        json={
+            "assistant_id": assistant["id"],
+            "thread": {"messages": [message]},
+            "tool_resources": None,
+            **nulls,
+        },
+    )
+    assert checker.statuses() == {200}

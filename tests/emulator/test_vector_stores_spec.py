@@ -8,61 +8,15 @@ import io
 import httpx
 import pytest
 
-from tests.support.spec import load_spec, response_validator, spec_operation
-
-# Faults of the spec itself, not of the emulator: each (schema, message, field) is left out of the check,
-# with the reason.
-EMPTY_LIST = "an empty list has no first or last id: the service sends null, the schema wants a string"
-SPEC_DEFECTS = {
-    (
-        "VectorStoreFileBatchObject",
-        "'cancelling' is not one of ['in_progress', 'completed', 'cancelled', 'failed']",
-        "status",
-    ): "the enum lacks `cancelling`, which the spec's own cancel example (and the service) returns",
-    ("ListVectorStoreFilesResponse", "None is not of type 'string'", "first_id"): EMPTY_LIST,
-    ("ListVectorStoreFilesResponse", "None is not of type 'string'", "last_id"): EMPTY_LIST,
-}
+from tests.support.conformance import checked_client
 
 
 @pytest.fixture
 def checked(emu):
-    """An httpx client to the emulator whose every JSON answer is checked against the spec."""
-    spec = load_spec()
-    validators: dict[str, object] = {}
-    seen: list[str] = []
-    excused: set[tuple[str, str, str]] = set()
-
-    def check(response: httpx.Response) -> None:
-        response.read()
-        template, operation = spec_operation(spec, response.request.method, response.request.url.path)
-        status = str(response.status_code)
-        if status.startswith("2"):
-            schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
-            name = schema["$ref"].rsplit("/", 1)[-1]
-        else:
-            name = "ErrorResponse"
-        validator = validators.setdefault(name, response_validator(spec, name))
-        errors = []
-        for error in validator.iter_errors(response.json()):
-            key = (name, error.message, ".".join(map(str, error.absolute_path)))
-            if key in SPEC_DEFECTS:
-                excused.add(key)
-            else:
-                errors.append(error)
-        assert not errors, (
-            f"{response.request.method} {template} -> {status} breaks {name}: "
-            f"{errors[0].message} at {list(errors[0].absolute_path)}"
-        )
-        seen.append(f"{response.request.method} {template} {status}")
-
+    """A client of the emulator whose every answer is checked against the spec."""
     emu.set_speed(0)
-    client = httpx.Client(
-        base_url=emu.base_url + "/",
-        headers={"Authorization": f"Bearer {emu.api_key}"},
-        event_hooks={"response": [check]},
-    )
-    yield client, seen, excused
-    client.close()
+    with checked_client(emu) as (client, checker):
+        yield client, checker
 
 
 def _upload(emu, name: str, content: bytes) -> str:
@@ -74,7 +28,7 @@ def _upload(emu, name: str, content: bytes) -> str:
 
 
 def test_vector_store_answers_validate_against_the_spec(checked, emu):
-    client, seen, excused = checked
+    client, checker = checked
     notes = _upload(emu, "notes.md", b"# Notes\nSome text.\n" * 50)
     sheet = _upload(emu, "sheet.csv", b"a,b\n1,2\n")
     parts = [_upload(emu, f"part-{n}.txt", b"words " * 200) for n in range(12)]
@@ -127,7 +81,35 @@ def test_vector_store_answers_validate_against_the_spec(checked, emu):
     client.post(path, json={"expires_after": {"anchor": "last_active_at", "days": 0}})
     client.get("vector_stores", params={"limit": 0})
 
-    templates = {entry.rsplit(" ", 1)[0] for entry in seen}
-    assert len(templates) == 13  # every vector store operation of the spec
-    assert {entry.rsplit(" ", 1)[-1] for entry in seen} == {"200", "400", "404"}
-    assert excused == set(SPEC_DEFECTS)  # each excuse is still needed
+    checker.assert_covers("vector_stores")
+    assert len(checker.covered()) == 13  # every vector store operation of the spec
+    assert checker.statuses() == {200, 400, 404}
+
+
+def test_optional_fields_sent_as_null_are_not_echoed_as_null(checked, emu):
+    client, checker = checked
+    notes = _upload(emu, "notes.md", b"# Notes\nSome text.\n")
+    nulls = {
+        "name": None,
+        "description": None,
+        "expires_after": None,
+        "chunking_strategy": None,
+        "metadata": None,
+    }
+    store = client.post("vector_stores", json={"file_ids": [notes], **nulls}).json()
+    path = f"vector_stores/{store['id']}"
+    client.post(path, json={"name": None, "expires_after": None, "metadata": None})
+    other = _upload(emu, "other.md", b"more text")
+    client.post(f"{path}/files", json={"file_id": other, "chunking_strategy": None, "attributes": None})
+    batch = client.post(
+        f"{path}/file_batches",
+        json={
+            "files": [{"file_id": notes, "chunking_strategy": None, "attributes": None}],
+            "attributes": None,
+        },
+    ).json()
+    emu.advance(5)
+    client.get(f"{path}/files/{other}")
+    client.get(f"{path}/file_batches/{batch['id']}/files")
+    client.get(f"{path}/files")
+    assert checker.statuses() == {200}

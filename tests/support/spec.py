@@ -119,17 +119,30 @@ def _json_schema(node: Any) -> Any:
 
 def response_validator(spec: dict[str, Any], schema_name: str) -> Any:
     """A jsonschema validator for the named component schema."""
+    return schema_validator(spec, {"$ref": f"#/components/schemas/{schema_name}"})
+
+
+def schema_validator(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """A jsonschema validator for an OpenAPI schema of `spec` (a `$ref` or one written inline)."""
     import jsonschema
 
-    definitions = {name: _json_schema(schema) for name, schema in spec["components"]["schemas"].items()}
-    return jsonschema.Draft202012Validator({"$ref": f"#/$defs/{schema_name}", "$defs": definitions})
+    definitions = {name: _json_schema(item) for name, item in spec["components"]["schemas"].items()}
+    return jsonschema.Draft202012Validator({**_json_schema(schema), "$defs": definitions})
+
+
+_PARAMETER = re.compile(r"\{[^}]+\}")
 
 
 def spec_operation(spec: dict[str, Any], method: str, concrete_path: str) -> tuple[str, dict[str, Any]]:
-    """The spec path template and operation matching a concrete `/v1/...` request."""
+    """The spec path template and operation matching a concrete request path (with or without `/v1`): a path
+    the spec names literally (`/threads/runs`) before a template it also matches (`/threads/{thread_id}`)."""
     path = concrete_path.removeprefix("/v1")
-    for template, item in spec["paths"].items():
-        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
-        if re.match(pattern, path) and method.lower() in item:
-            return template, item[method.lower()]
-    raise KeyError(f"{method} {concrete_path} is not in the spec")
+    matches = [
+        template
+        for template, item in spec["paths"].items()
+        if method.lower() in item and re.fullmatch(_PARAMETER.sub("[^/]+", template), path)
+    ]
+    if not matches:
+        raise KeyError(f"{method} {concrete_path} is not in the spec")
+    template = min(matches, key=lambda candidate: len(_PARAMETER.findall(candidate)))
+    return template, spec["paths"][template][method.lower()]

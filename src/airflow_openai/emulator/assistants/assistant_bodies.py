@@ -50,6 +50,7 @@ class CodeInterpreterTool(Body):
 
 class RankingOptions(Body):
     ranker: Literal["auto", "default_2024_08_21"] | None = None
+    """Null or left out: the `auto` ranker, shown by leaving the field out (see `dumped`)."""
     score_threshold: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
 
@@ -156,10 +157,12 @@ class ModifyAssistantRequest(Body):
 
 
 def dumped(model: BaseModel | None) -> Any:
-    """A parsed part as the JSON it came as (`schema`, not `schema_`), unset optional fields left out."""
+    """A parsed part as the JSON it came as (`schema`, not `schema_`), optional fields left out when unset or
+    given as null: a null means "the default", which an object shows by leaving the field out (the spec
+    gives `ranking_options.ranker`, an image's `detail`, an attachment's `tools`... a value or nothing)."""
     if model is None:
         return None
-    return model.model_dump(by_alias=True, exclude_unset=True)
+    return model.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
 
 
 def tool_list(tools: list[Any] | None) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from airflow_openai.emulator.assistants.assistant_bodies import (
 from airflow_openai.emulator.assistants.beta_header import assistants_v2
 from airflow_openai.emulator.assistants.thread_messages import render
 from airflow_openai.emulator.core.errors import not_found
-from airflow_openai.emulator.core.listing import page
+from airflow_openai.emulator.core.list_query import ListQuery, list_query
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
 from airflow_openai.emulator.core.web import emulator
@@ -94,13 +94,9 @@ async def create_assistant(body: Any = Body(...), state: EmulatorState = Depends
 
 @router.get("/assistants")
 async def list_assistants(
-    limit: int = 20,
-    order: str = "desc",
-    after: str | None = None,
-    before: str | None = None,
-    state: EmulatorState = Depends(emulator),
+    query: ListQuery = Depends(list_query), state: EmulatorState = Depends(emulator)
 ) -> Any:
-    return page(state.store.all(KIND), limit=limit, order=order, after=after, before=before, render=render)
+    return query.page(state.store.all(KIND), render=render)
 
 
 @router.get("/assistants/{assistant_id}")

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from airflow_openai.emulator.assistants import run_lifecycle, run_prompt
 from airflow_openai.emulator.assistants import thread_messages as threads
-from airflow_openai.emulator.core.html import html_page, plain, timestamp
+from airflow_openai.emulator.core.html import Markup, html_page, plain, table, timestamp
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
 from airflow_openai.emulator.core.web import emulator
@@ -47,38 +47,35 @@ async def thread_page(thread_id: str, state: EmulatorState = Depends(emulator)) 
         f"<p>Created {timestamp(thread['created_at'])}; {len(messages)} messages, {len(runs)} runs; "
         f"metadata: {html.escape(plain(thread['metadata']))}</p>"
     )
-    message_rows = "".join(
-        _row(
-            html.escape(message["id"]),
-            html.escape(message["role"]),
-            html.escape(message["status"]),
-            f"<pre>{html.escape(run_prompt.message_text(message)[:SHOWN_TEXT])}</pre>",
-            html.escape(message["run_id"] or ""),
+    message_rows = [
+        (
+            message["id"],
+            message["role"],
+            message["status"],
+            Markup(f"<pre>{html.escape(run_prompt.message_text(message)[:SHOWN_TEXT])}</pre>"),
+            message["run_id"] or "",
             timestamp(message["created_at"]),
         )
         for message in messages
-    )
-    run_rows = "".join(
-        _row(
-            html.escape(run["id"]),
-            html.escape(run["status"]),
-            html.escape(run["assistant_id"]),
-            html.escape(run["model"]),
-            html.escape(_usage(run["usage"])),
-            html.escape(_outcome(run)),
+    ]
+    run_rows = [
+        (
+            run["id"],
+            run["status"],
+            run["assistant_id"],
+            run["model"],
+            _usage(run["usage"]),
+            _outcome(run),
             timestamp(run["created_at"]),
         )
         for run in runs
-    )
+    ]
     body = (
         summary
-        + "<h2>Messages</h2><table>"
-        + _row("id", "role", "status", "text", "run", "created", cell="th")
-        + message_rows
-        + "</table><h2>Runs</h2><table>"
-        + _row("id", "status", "assistant", "model", "usage", "details", "created", cell="th")
-        + run_rows
-        + "</table>"
+        + "<h2>Messages</h2>"
+        + table(("id", "role", "status", "text", "run", "created"), message_rows)
+        + "<h2>Runs</h2>"
+        + table(("id", "status", "assistant", "model", "usage", "details", "created"), run_rows)
     )
     return html_page(f"Thread {thread['id']}", body)
 
@@ -103,7 +100,3 @@ def _outcome(run: Obj) -> str:
             for call in calls
         )
     return ""
-
-
-def _row(*cells: str, cell: str = "td") -> str:
-    return "<tr>" + "".join(f"<{cell}>{content}</{cell}>" for content in cells) + "</tr>"

@@ -1,4 +1,5 @@
-"""`/v1/threads/{thread_id}/messages`: add, list (by run), retrieve, modify (metadata), delete.
+"""`/v1/threads/{thread_id}/messages`: add, list (by run), delete; retrieving and modifying one (its
+metadata) are `routes_thread_objects`'s, as for runs.
 
 As the service, a thread takes no message while one of its runs is going (queued, in
 progress, waiting for tool outputs or cancelling): that is a 400 naming the run. Listing
@@ -18,10 +19,10 @@ from airflow_openai.emulator.assistants import run_lifecycle
 from airflow_openai.emulator.assistants import thread_messages as threads
 from airflow_openai.emulator.assistants.assistant_bodies import parse
 from airflow_openai.emulator.assistants.beta_header import assistants_v2
-from airflow_openai.emulator.assistants.thread_bodies import CreateMessageRequest, ModifyRequest
+from airflow_openai.emulator.assistants.thread_bodies import CreateMessageRequest
 from airflow_openai.emulator.assistants.thread_lookup import message_or_404, thread_or_404
 from airflow_openai.emulator.core.errors import bad_request
-from airflow_openai.emulator.core.listing import page
+from airflow_openai.emulator.core.list_query import ListQuery, list_query
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
 from airflow_openai.emulator.core.web import emulator
@@ -51,56 +52,22 @@ async def create_message(
     return await run_in_threadpool(_create, state, thread_id, request)
 
 
-def _list(
-    state: EmulatorState,
-    thread_id: str,
-    limit: int,
-    order: str,
-    after: str | None,
-    before: str | None,
-    run_id: str | None,
-) -> Any:
+def _list(state: EmulatorState, thread_id: str, query: ListQuery, run_id: str | None) -> Any:
     thread_or_404(state, thread_id)
     run_lifecycle.runs_of(state, thread_id)
     listed = state.store.all(threads.messages_kind(thread_id))
     keep = None if run_id is None else (lambda message: message["run_id"] == run_id)
-    return page(
-        listed, limit=limit, order=order, after=after, before=before, render=threads.render, keep=keep
-    )
+    return query.page(listed, render=threads.render, keep=keep)
 
 
 @router.get("/threads/{thread_id}/messages")
 async def list_messages(
     thread_id: str,
-    limit: int = 20,
-    order: str = "desc",
-    after: str | None = None,
-    before: str | None = None,
     run_id: str | None = None,
+    query: ListQuery = Depends(list_query),
     state: EmulatorState = Depends(emulator),
 ) -> Any:
-    return await run_in_threadpool(_list, state, thread_id, limit, order, after, before, run_id)
-
-
-@router.get("/threads/{thread_id}/messages/{message_id}")
-async def get_message(thread_id: str, message_id: str, state: EmulatorState = Depends(emulator)) -> Any:
-    return threads.render(await run_in_threadpool(message_or_404, state, thread_id, message_id))
-
-
-def _modify(state: EmulatorState, thread_id: str, message_id: str, request: ModifyRequest) -> Obj:
-    with state.lock:
-        message = message_or_404(state, thread_id, message_id)
-        if "metadata" in request.model_fields_set:
-            message["metadata"] = request.metadata or {}
-        return threads.render(state.store.put(threads.messages_kind(thread_id), message))
-
-
-@router.post("/threads/{thread_id}/messages/{message_id}")
-async def modify_message(
-    thread_id: str, message_id: str, body: Any = Body(...), state: EmulatorState = Depends(emulator)
-) -> Any:
-    request = parse(ModifyRequest, body)
-    return await run_in_threadpool(_modify, state, thread_id, message_id, request)
+    return await run_in_threadpool(_list, state, thread_id, query, run_id)
 
 
 def _delete(state: EmulatorState, thread_id: str, message_id: str) -> Any:

@@ -1,5 +1,6 @@
 """`/v1/threads/{thread_id}/runs` and `/v1/threads/runs`: create (on a thread, or with a new one), list,
-retrieve, modify (metadata), submit tool outputs, cancel; and each run's steps.
+submit tool outputs, cancel; and each run's steps. Retrieving and modifying one (its metadata) are
+`routes_thread_objects`'s, as for messages.
 
 A run takes its assistant's model, instructions, tools and defaults unless it gives its
 own; `additional_instructions` are appended to the instructions, `additional_messages`
@@ -27,13 +28,12 @@ from airflow_openai.emulator.assistants.thread_bodies import (
     INCLUDABLE,
     CreateRunRequest,
     CreateThreadAndRunRequest,
-    ModifyRequest,
     RunOptions,
     SubmitToolOutputsRequest,
 )
 from airflow_openai.emulator.assistants.thread_lookup import run_or_404, step_or_404, thread_or_404
 from airflow_openai.emulator.core.errors import bad_request
-from airflow_openai.emulator.core.listing import page
+from airflow_openai.emulator.core.list_query import ListQuery, list_query
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
 from airflow_openai.emulator.core.web import emulator
@@ -143,45 +143,16 @@ async def create_run(
     return await run_in_threadpool(_create, state, thread_id, request)
 
 
-def _list(
-    state: EmulatorState, thread_id: str, limit: int, order: str, after: str | None, before: str | None
-) -> Any:
+def _list(state: EmulatorState, thread_id: str, query: ListQuery) -> Any:
     thread_or_404(state, thread_id)
-    runs = run_lifecycle.runs_of(state, thread_id)
-    return page(runs, limit=limit, order=order, after=after, before=before, render=threads.render)
+    return query.page(run_lifecycle.runs_of(state, thread_id), render=threads.render)
 
 
 @router.get("/threads/{thread_id}/runs")
 async def list_runs(
-    thread_id: str,
-    limit: int = 20,
-    order: str = "desc",
-    after: str | None = None,
-    before: str | None = None,
-    state: EmulatorState = Depends(emulator),
+    thread_id: str, query: ListQuery = Depends(list_query), state: EmulatorState = Depends(emulator)
 ) -> Any:
-    return await run_in_threadpool(_list, state, thread_id, limit, order, after, before)
-
-
-@router.get("/threads/{thread_id}/runs/{run_id}")
-async def get_run(thread_id: str, run_id: str, state: EmulatorState = Depends(emulator)) -> Any:
-    return threads.render(await run_in_threadpool(run_or_404, state, thread_id, run_id))
-
-
-def _modify(state: EmulatorState, thread_id: str, run_id: str, request: ModifyRequest) -> Obj:
-    with state.lock:
-        run = run_or_404(state, thread_id, run_id)
-        if "metadata" in request.model_fields_set:
-            run["metadata"] = request.metadata or {}
-        return threads.render(state.store.put(threads.RUN, run))
-
-
-@router.post("/threads/{thread_id}/runs/{run_id}")
-async def modify_run(
-    thread_id: str, run_id: str, body: Any = Body(...), state: EmulatorState = Depends(emulator)
-) -> Any:
-    request = parse(ModifyRequest, body)
-    return await run_in_threadpool(_modify, state, thread_id, run_id, request)
+    return await run_in_threadpool(_list, state, thread_id, query)
 
 
 def _submit(state: EmulatorState, thread_id: str, run_id: str, request: SubmitToolOutputsRequest) -> Obj:
@@ -208,39 +179,21 @@ async def cancel_run(thread_id: str, run_id: str, state: EmulatorState = Depends
     return await run_in_threadpool(_cancel, state, thread_id, run_id)
 
 
-def _steps(
-    state: EmulatorState,
-    thread_id: str,
-    run_id: str,
-    limit: int,
-    order: str,
-    after: str | None,
-    before: str | None,
-) -> Any:
+def _steps(state: EmulatorState, thread_id: str, run_id: str, query: ListQuery) -> Any:
     run = run_or_404(state, thread_id, run_id)
-    return page(
-        run_lifecycle.steps(state, run),
-        limit=limit,
-        order=order,
-        after=after,
-        before=before,
-        render=threads.render,
-    )
+    return query.page(run_lifecycle.steps(state, run), render=threads.render)
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps")
 async def list_run_steps(
     thread_id: str,
     run_id: str,
-    limit: int = 20,
-    order: str = "desc",
-    after: str | None = None,
-    before: str | None = None,
     include: list[str] | None = Include,
+    query: ListQuery = Depends(list_query),
     state: EmulatorState = Depends(emulator),
 ) -> Any:
     _check_include(include)
-    return await run_in_threadpool(_steps, state, thread_id, run_id, limit, order, after, before)
+    return await run_in_threadpool(_steps, state, thread_id, run_id, query)
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps/{step_id}")

@@ -71,7 +71,7 @@ def content(given: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind == "text":
             shown.append(text_part(part["text"]))
         else:
-            shown.append({"type": kind, kind: {"detail": "auto", **part[kind]}})
+            shown.append({"type": kind, kind: {**part[kind], "detail": part[kind].get("detail") or "auto"}})
     return shown
 
 

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from airflow_openai.emulator.batches import batch_lifecycle
 from airflow_openai.emulator.batches.batch_bodies import CreateBatchRequest
 from airflow_openai.emulator.core.answers import ENDPOINTS
-from airflow_openai.emulator.core.bodies import parse
+from airflow_openai.emulator.core.bodies import parse, require_filled, require_one_of
 from airflow_openai.emulator.core.errors import bad_request, not_found
 from airflow_openai.emulator.core.listing import page
 from airflow_openai.emulator.core.state import EmulatorState
@@ -50,24 +50,10 @@ def _check_metadata(metadata: Any) -> dict[str, str] | None:
 @router.post("/batches")
 async def create_batch(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     request = parse(CreateBatchRequest, body)
-    for name in ("input_file_id", "endpoint", "completion_window"):
-        if not getattr(request, name):
-            raise bad_request(
-                f"Missing required parameter: '{name}'", param=name, code="missing_required_parameter"
-            )
-    if request.endpoint not in ENDPOINTS:
-        raise bad_request(
-            f"'{request.endpoint}' is not one of {list(ENDPOINTS)} - 'endpoint'",
-            param="endpoint",
-            code="invalid_value",
-        )
+    require_filled(request, "input_file_id", "endpoint", "completion_window")
+    require_one_of(request.endpoint, ENDPOINTS, "endpoint")
     window = request.completion_window
-    if window not in batch_lifecycle.WINDOW_SECONDS:
-        raise bad_request(
-            f"'{window}' is not one of ['24h'] - 'completion_window'",
-            param="completion_window",
-            code="invalid_value",
-        )
+    require_one_of(window, batch_lifecycle.WINDOW_SECONDS, "completion_window")
     metadata = _check_metadata(request.metadata)
     source = state.store.get("file", request.input_file_id)
     if source is None:

@@ -11,13 +11,14 @@ are their own `routes_dashboard.py`; all share the page helpers of `core.html`.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from airflow_openai.emulator.batches import batch_lifecycle
-from airflow_openai.emulator.core.html import html_page, plain, timestamp
+from airflow_openai.emulator.core.html import html_page, link, plain, table, timestamp
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
 from airflow_openai.emulator.core.web import emulator
@@ -36,10 +37,8 @@ async def batch_list(ids: str | None = None, state: EmulatorState = Depends(emul
         found = list(state.store.all("batch"))
     batches = [await _current(state, obj) for obj in found if obj is not None]
     missing = [batch_id for batch_id, obj in zip(wanted, found, strict=False) if obj is None]
-    rows = "".join(_row(batch) for batch in batches)
     note = f"<p>Not found: {html.escape(', '.join(missing))}</p>" if missing else ""
-    table = f"<table><tr>{''.join(f'<th>{c}</th>' for c in COLUMNS)}</tr>{rows}</table>"
-    return html_page(f"Batches ({len(batches)})", table + note)
+    return html_page(f"Batches ({len(batches)})", table(COLUMNS, map(_cells, batches)) + note)
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
@@ -75,14 +74,13 @@ async def _current(state: EmulatorState, batch: Obj) -> Obj:
     return await run_in_threadpool(batch_lifecycle.advance, state, batch)
 
 
-def _row(batch: Obj) -> str:
+def _cells(batch: Obj) -> tuple[Any, ...]:
     counts = batch["request_counts"]
-    cells = (
-        f'<a href="batches/{html.escape(batch["id"])}">{html.escape(batch["id"])}</a>',
-        html.escape(batch["status"]),
-        html.escape(batch["endpoint"]),
+    return (
+        link(f"batches/{batch['id']}", batch["id"]),
+        batch["status"],
+        batch["endpoint"],
         f"{counts['completed']}+{counts['failed']}/{counts['total']}",
         timestamp(batch["created_at"]),
-        html.escape(plain(batch.get("metadata"))),
+        batch.get("metadata"),
     )
-    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"

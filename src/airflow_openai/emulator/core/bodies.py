@@ -4,13 +4,16 @@
 Each service's bodies live in its package (`batch_bodies`, `upload_bodies`, `fine_tuning_bodies`...).
 Each route reads its JSON body through `parse`, so a value of the wrong type (a list where a
 string belongs, `true` where an integer belongs) is a 400 naming the parameter, as the
-service answers, and never reaches the route's logic. Unknown fields are ignored, except in the
-bodies the service reads whole (fine-tuning jobs, the control plane), where they are a 400.
+service answers, and never reaches the route's logic; `require_filled` and `require_one_of` then
+refuse an empty required field and a value outside its choices as the older endpoints do.
+Unknown fields are ignored, except in the bodies the service reads whole (fine-tuning jobs, the
+control plane), where they are a 400.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -103,6 +106,27 @@ def validation_error(exc: ValidationError) -> EmulatorError:
     if first["type"] == "extra_forbidden":
         return bad_request(f"Unknown parameter: '{param}'.", param=param, code="unknown_parameter")
     return bad_request(f"Invalid type for '{param}': {first['msg']}.", param=param, code="invalid_type")
+
+
+def require_filled(request: BaseModel, *names: str) -> None:
+    """Each of `names` given and not empty: the older endpoints (batches, uploads) refuse an empty
+    string for a required field as if it were left out, in their words (no final period). A field
+    left out or of the wrong type has been refused already, by `parse`."""
+    for name in names:
+        if not getattr(request, name):
+            raise bad_request(
+                f"Missing required parameter: '{name}'", param=name, code="missing_required_parameter"
+            )
+
+
+def require_one_of(
+    value: str, choices: Collection[str], name: str, code: str | None = "invalid_value"
+) -> None:
+    """`value` one of `choices` (a tuple, or the keys of a mapping), else the older endpoints' 400
+    listing them: `'1h' is not one of ['24h'] - 'completion_window'`. `/v1/uploads` answers it with no
+    `code`."""
+    if value not in choices:
+        raise bad_request(f"'{value}' is not one of {list(choices)} - '{name}'", param=name, code=code)
 
 
 def finite(value: float, name: str, *, low: float, high: float) -> float:

@@ -21,7 +21,8 @@ def page(
     keep: Callable[[Obj], bool] | None = None,
 ) -> dict[str, Any]:
     """A page of `objects` (given newest first) as `{"object": "list", "data", "first_id", "last_id", "has_more"}`,
-    each object as `render` shows it (by default without its private and unset fields).
+    each object as `render` shows it (by default without its private and unset fields). An empty page has
+    no first or last object, so no `first_id` or `last_id` either: the spec types them as strings.
 
     `keep` filters the objects after the cursors are placed, so a cursor may name an object the
     filter leaves out (a file that completed between two pages of in-progress files). With
@@ -46,10 +47,5 @@ def page(
     window = [item for item in items[start:end] if keep is None or keep(item)]
     chosen = window[-limit:] if before is not None and after is None else window[:limit]
     data = [render(item) for item in chosen]
-    return {
-        "object": "list",
-        "data": data,
-        "first_id": data[0]["id"] if data else None,
-        "last_id": data[-1]["id"] if data else None,
-        "has_more": len(window) > len(chosen),
-    }
+    ends = {"first_id": data[0]["id"], "last_id": data[-1]["id"]} if data else {}
+    return {"object": "list", "data": data, **ends, "has_more": len(window) > len(chosen)}

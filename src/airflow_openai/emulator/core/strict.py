@@ -47,12 +47,9 @@ def check_metadata(pairs: dict[str, Any] | None, param: str) -> None:
     if pairs is None:
         return
     if len(pairs) > MAX_PAIRS:
-        raise bad_request(
-            f"Invalid '{param}': too many properties. Expected an object with at most {MAX_PAIRS} properties, "
-            f"but got an object with {len(pairs)} properties instead.",
-            param=param,
-            code="object_above_max_properties",
-        )
+        expected = f"an object with at most {MAX_PAIRS} properties"
+        got = f"an object with {len(pairs)} properties"
+        raise invalid(param, "too many properties", expected, got, code="object_above_max_properties")
     for key, value in pairs.items():
         if len(key) > MAX_KEY:
             raise bad_request(
@@ -62,12 +59,18 @@ def check_metadata(pairs: dict[str, Any] | None, param: str) -> None:
                 code="invalid_value",
             )
         if isinstance(value, str) and len(value) > MAX_VALUE:
-            raise bad_request(
-                f"Invalid '{param}.{key}': string too long. Expected a string with maximum length {MAX_VALUE}, "
-                f"but got a string with length {len(value)} instead.",
-                param=f"{param}.{key}",
-                code="string_above_max_length",
-            )
+            expected = f"a string with maximum length {MAX_VALUE}"
+            got = f"a string with length {len(value)}"
+            raise invalid(f"{param}.{key}", "string too long", expected, got, code="string_above_max_length")
+
+
+def invalid(param: str, problem: str, expected: str, got: Any, *, code: str) -> EmulatorError:
+    """A value out of its bounds, refused in the service's sentence: `Invalid 'metadata': too many
+    properties. Expected an object with at most 16 properties, but got an object with 17 properties
+    instead.` Written once here for the metadata limits and the bounds of the strict bodies' fields."""
+    return bad_request(
+        f"Invalid '{param}': {problem}. Expected {expected}, but got {got} instead.", param=param, code=code
+    )
 
 
 def _param(loc: tuple[Any, ...]) -> str:
@@ -95,34 +98,30 @@ def refusal(exc: ValidationError) -> EmulatorError:
     if kind == "extra_forbidden":
         return bad_request(f"Unknown parameter: '{param}'.", param=param, code="unknown_parameter")
     if kind == "greater_than_equal":
-        return bad_request(
-            f"Invalid '{param}': integer below minimum value. Expected a value >= {ctx['ge']}, but got {got} "
-            "instead.",
-            param=param,
+        return invalid(
+            param,
+            "integer below minimum value",
+            f"a value >= {ctx['ge']}",
+            got,
             code="integer_below_min_value",
         )
     if kind == "less_than_equal":
-        return bad_request(
-            f"Invalid '{param}': integer above maximum value. Expected a value <= {ctx['le']}, but got {got} "
-            "instead.",
-            param=param,
+        return invalid(
+            param,
+            "integer above maximum value",
+            f"a value <= {ctx['le']}",
+            got,
             code="integer_above_max_value",
         )
     if kind == "too_long":
-        return bad_request(
-            f"Invalid '{param}': array too long. Expected an array with maximum length {ctx['max_length']}, "
-            f"but got an array with length {ctx['actual_length']} instead.",
-            param=param,
-            code="array_above_max_length",
-        )
+        expected = f"an array with maximum length {ctx['max_length']}"
+        length = f"an array with length {ctx['actual_length']}"
+        return invalid(param, "array too long", expected, length, code="array_above_max_length")
     if kind in ("too_short", "string_too_short"):
         noun = "array" if isinstance(got, list) else "string"
-        return bad_request(
-            f"Invalid '{param}': empty {noun}. Expected a {noun} with minimum length {ctx['min_length']}, "
-            f"but got an empty {noun} instead.",
-            param=param,
-            code="empty_array" if noun == "array" else "empty_string",
-        )
+        expected = f"a {noun} with minimum length {ctx['min_length']}"
+        code = "empty_array" if noun == "array" else "empty_string"
+        return invalid(param, f"empty {noun}", expected, f"an empty {noun}", code=code)
     if kind in ("literal_error", "union_tag_invalid", "union_tag_not_found"):
         return bad_request(f"Invalid value for '{param}': {first['msg']}.", param=param, code="invalid_value")
     return bad_request(f"Invalid type for '{param}': {first['msg']}.", param=param, code="invalid_type")

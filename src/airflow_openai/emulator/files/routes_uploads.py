@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
 
-from airflow_openai.emulator.core.bodies import parse
+from airflow_openai.emulator.core.bodies import parse, require_filled, require_one_of
 from airflow_openai.emulator.core.errors import bad_request, not_found
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj, public
@@ -44,15 +44,8 @@ def _pending(state: EmulatorState, upload_id: str) -> Obj:
 @router.post("/uploads")
 async def create_upload(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
     request = parse(CreateUploadRequest, body)
-    for name in ("filename", "purpose", "mime_type"):
-        if not getattr(request, name):
-            raise bad_request(
-                f"Missing required parameter: '{name}'", param=name, code="missing_required_parameter"
-            )
-    if request.purpose not in UPLOAD_PURPOSES:
-        raise bad_request(
-            f"'{request.purpose}' is not one of {list(UPLOAD_PURPOSES)} - 'purpose'", param="purpose"
-        )
+    require_filled(request, "filename", "purpose", "mime_type")
+    require_one_of(request.purpose, UPLOAD_PURPOSES, "purpose", code=None)
     size = request.bytes
     if not 0 < size <= MAX_UPLOAD_BYTES:
         raise bad_request(f"bytes must be between 1 and {MAX_UPLOAD_BYTES}", param="bytes")

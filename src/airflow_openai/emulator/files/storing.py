@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from airflow_openai.emulator.core.bodies import require_one_of
 from airflow_openai.emulator.core.errors import bad_request, not_found
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
@@ -20,12 +21,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
 def check_purpose(purpose: str, filename: str) -> None:
-    if purpose not in UPLOAD_PURPOSES:
-        raise bad_request(
-            f"'{purpose}' is not one of {list(UPLOAD_PURPOSES)} - 'purpose'",
-            param="purpose",
-            code="invalid_value",
-        )
+    require_one_of(purpose, UPLOAD_PURPOSES, "purpose")
     if purpose in JSONL_PURPOSES and not filename.lower().endswith(".jsonl"):
         raise bad_request(
             f"Invalid file format for {purpose}: the file must be .jsonl",

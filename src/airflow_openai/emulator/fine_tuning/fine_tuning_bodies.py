@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from airflow_openai.emulator.core.bodies import Forbidding, Strict
 
@@ -20,10 +20,20 @@ class FineTuningHyperparameters(Forbidding):
 
 
 class _Wandb(Forbidding):
+    """As the job shows it: `name` and `entity` null when not given (the spec lets them be), `tags` left out
+    unless given as a list (the spec allows a list only, so a null is not echoed)."""
+
     project: str
     name: str | None = None
     entity: str | None = None
     tags: list[str] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_null_tags(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        shown: dict[str, Any] = handler(self)
+        if shown.get("tags") is None:
+            shown.pop("tags", None)
+        return shown
 
 
 class _Integration(Forbidding):

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from airflow_openai.emulator.core.html import html_page, plain, timestamp
+from airflow_openai.emulator.core.html import html_page, link, plain, table, timestamp
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
 from airflow_openai.emulator.core.web import emulator
@@ -41,18 +41,18 @@ JOB_FIELDS = (
 @router.get("/finetune", response_class=HTMLResponse)
 async def job_list(state: EmulatorState = Depends(emulator)) -> HTMLResponse:
     jobs = [await _current(state, obj) for obj in state.store.all(lifecycle.KIND)]
-    rows = "".join(
-        _row(
-            f'<a href="finetune/{html.escape(job["id"])}">{html.escape(job["id"])}</a>',
-            html.escape(job["status"]),
-            html.escape(job["model"]),
-            html.escape(plain(job["fine_tuned_model"])),
+    rows = [
+        (
+            link(f"finetune/{job['id']}", job["id"]),
+            job["status"],
+            job["model"],
+            job["fine_tuned_model"],
             timestamp(job["created_at"]),
         )
         for job in jobs
-    )
-    header = _row("id", "status", "model", "fine_tuned_model", "created", cell="th")
-    return html_page(f"Fine-tuning jobs ({len(jobs)})", f"<table>{header}{rows}</table>")
+    ]
+    header = ("id", "status", "model", "fine_tuned_model", "created")
+    return html_page(f"Fine-tuning jobs ({len(jobs)})", table(header, rows))
 
 
 @router.get("/finetune/{job_id}", response_class=HTMLResponse)
@@ -63,23 +63,18 @@ async def job_page(job_id: str, state: EmulatorState = Depends(emulator)) -> HTM
             "Fine-tuning job not found", f"<p>No fine-tuning job {html.escape(job_id)}.</p>", 404
         )
     job = await _current(state, obj)
-    fields = "".join(_row(html.escape(name), html.escape(_text(job.get(name)))) for name in JOB_FIELDS)
-    events = "".join(
-        _row(timestamp(event["created_at"]), html.escape(event["level"]), html.escape(event["message"]))
-        for event in lifecycle.events(job)
-    )
-    checkpoints = "".join(
-        _row(
-            str(checkpoint["step_number"]),
-            html.escape(checkpoint["fine_tuned_model_checkpoint"]),
-            html.escape(plain(checkpoint["metrics"])),
-        )
+    fields = table(None, [(name, _text(job.get(name))) for name in JOB_FIELDS])
+    events = [
+        (timestamp(event["created_at"]), event["level"], event["message"]) for event in lifecycle.events(job)
+    ]
+    checkpoints = [
+        (checkpoint["step_number"], checkpoint["fine_tuned_model_checkpoint"], checkpoint["metrics"])
         for checkpoint in lifecycle.checkpoints(job)
-    )
+    ]
     body = (
-        f"<p>Created {timestamp(job['created_at'])}</p><table>{fields}</table>"
-        f"<h2>Checkpoints</h2><table>{_row('step', 'model', 'metrics', cell='th')}{checkpoints}</table>"
-        f"<h2>Events</h2><table>{_row('time', 'level', 'message', cell='th')}{events}</table>"
+        f"<p>Created {timestamp(job['created_at'])}</p>{fields}"
+        f"<h2>Checkpoints</h2>{table(('step', 'model', 'metrics'), checkpoints)}"
+        f"<h2>Events</h2>{table(('time', 'level', 'message'), events)}"
     )
     return html_page(f"Fine-tuning job {job['id']}", body)
 
@@ -94,7 +89,3 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return plain(value)
-
-
-def _row(*cells: str, cell: str = "td") -> str:
-    return "<tr>" + "".join(f"<{cell}>{content}</{cell}>" for content in cells) + "</tr>"

@@ -10,6 +10,7 @@ upstream server decides for itself.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -193,6 +194,41 @@ def _param(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+@dataclass(frozen=True)
+class _Bound:
+    """One end of a parameter's range, as the API words a value beyond it: `Invalid 'n': value above
+    maximum value. Expected a value <= 128, but got 200 instead.`, coded `integer_above_max_value`
+    (`decimal_...` when the bound is a float). An exclusive bound is worded as an inclusive one."""
+
+    inclusive: str
+    """The key of pydantic's error context that holds an inclusive bound (`ge`, `le`)..."""
+    exclusive: str
+    """...and the one that holds an exclusive bound (`gt`, `lt`)."""
+    beyond: str
+    sign: str
+    code: str
+
+    def refusal(self, param: str, got: Any, ctx: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        bound = ctx.get(self.inclusive, ctx.get(self.exclusive))
+        message = (
+            f"Invalid '{param}': value {self.beyond} value. Expected a value {self.sign} {bound}, "
+            f"but got {got} instead."
+        )
+        number = "decimal" if isinstance(bound, float) else "integer"
+        return error(400, message, param, f"{number}_{self.code}")
+
+
+_MINIMUM = _Bound("ge", "gt", "below minimum", ">=", "below_min_value")
+_MAXIMUM = _Bound("le", "lt", "above maximum", "<=", "above_max_value")
+_BOUNDS = {
+    "greater_than_equal": _MINIMUM,
+    "greater_than": _MINIMUM,
+    "less_than_equal": _MAXIMUM,
+    "less_than": _MAXIMUM,
+}
+"""pydantic's error types for a value out of range, by the end of the range it passed."""
+
+
 def _refusal(exc: ValidationError) -> tuple[int, dict[str, Any]]:
     first = exc.errors()[0]
     param = _param(tuple(first["loc"]))
@@ -201,24 +237,9 @@ def _refusal(exc: ValidationError) -> tuple[int, dict[str, Any]]:
     ctx = first.get("ctx") or {}
     if kind == "missing":
         return error(400, f"Missing required parameter: '{param}'.", param, "missing_required_parameter")
-    if kind in ("greater_than_equal", "greater_than"):
-        bound = ctx.get("ge", ctx.get("gt"))
-        message = f"Invalid '{param}': value below minimum value. Expected a value >= {bound}, but got {got} instead."
-        return error(
-            400,
-            message,
-            param,
-            "decimal_below_min_value" if isinstance(bound, float) else "integer_below_min_value",
-        )
-    if kind in ("less_than_equal", "less_than"):
-        bound = ctx.get("le", ctx.get("lt"))
-        message = f"Invalid '{param}': value above maximum value. Expected a value <= {bound}, but got {got} instead."
-        return error(
-            400,
-            message,
-            param,
-            "decimal_above_max_value" if isinstance(bound, float) else "integer_above_max_value",
-        )
+    bound = _BOUNDS.get(kind)
+    if bound is not None:
+        return bound.refusal(param, got, ctx)
     if kind in ("too_short", "string_too_short"):
         return error(
             400,

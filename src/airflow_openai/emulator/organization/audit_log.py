@@ -12,6 +12,7 @@ for an API call); logins, logouts and accepted invites happen in a `session` of 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -78,43 +79,39 @@ def session_actor(user: Obj) -> dict[str, Any]:
     }
 
 
-def record(
-    state: EmulatorState,
-    event_type: str,
-    *,
-    actor: dict[str, Any],
-    payload: dict[str, Any] | None = None,
-    project: Obj | None = None,
-    effective_at: int | None = None,
-) -> Obj:
-    """Write one entry, effective now on the emulator clock unless `effective_at` says when."""
-    entry = build(state, event_type, actor=actor, payload=payload, project=project, effective_at=effective_at)
-    return state.store.put(KIND, entry)
+@dataclass(frozen=True)
+class Event:
+    """What one entry says, before it is an entry: its type, who acted, the payload (kept under a key
+    named as the type), the project it is scoped to, and when it took effect (now on the emulator
+    clock unless given). One value for both `record` and `build`, so the two cannot drift apart."""
+
+    type: str
+    actor: dict[str, Any]
+    payload: dict[str, Any] | None = None
+    project: Obj | None = None
+    effective_at: int | None = None
 
 
-def build(
-    state: EmulatorState,
-    event_type: str,
-    *,
-    actor: dict[str, Any],
-    payload: dict[str, Any] | None = None,
-    project: Obj | None = None,
-    effective_at: int | None = None,
-) -> Obj:
+def record(state: EmulatorState, event: Event) -> Obj:
+    """Write the entry for `event`."""
+    return state.store.put(KIND, build(state, event))
+
+
+def build(state: EmulatorState, event: Event) -> Obj:
     """The entry `record` writes, for writing many at once (`Store.put_new`)."""
-    assert event_type in EVENT_TYPES, event_type
-    when = state.now() if effective_at is None else effective_at
+    assert event.type in EVENT_TYPES, event.type
+    when = state.now() if event.effective_at is None else event.effective_at
     entry: Obj = {
         "id": _entry_id(state, when),
-        "type": event_type,
+        "type": event.type,
         "effective_at": when,
-        "actor": actor,
+        "actor": event.actor,
     }
-    if project is not None:
-        entry["project"] = {"id": project["id"], "name": project["name"]}
-    if payload is not None:
-        entry[event_type] = payload
-    entry.update(_index(actor, payload, project))
+    if event.project is not None:
+        entry["project"] = {"id": event.project["id"], "name": event.project["name"]}
+    if event.payload is not None:
+        entry[event.type] = event.payload
+    entry.update(_index(event.actor, event.payload, event.project))
     return entry
 
 

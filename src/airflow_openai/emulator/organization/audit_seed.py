@@ -78,18 +78,16 @@ def _entry(
     if event_type in audit_log.SESSION_EVENTS:
         failure = dict(audit_log.SESSION_FAILURE) if event_type.endswith("failed") else None
         actor = audit_log.session_actor(user)
-        return audit_log.build(state, event_type, actor=actor, payload=failure, effective_at=when)
+        return audit_log.build(state, audit_log.Event(event_type, actor, failure, effective_at=when))
     actor = rng.choice([audit_log.session_actor(user), audit_log.key_actor(org.owner(state))])
     payload: dict[str, Any]
     if event_type == "organization.updated":
         payload = {"id": org.ORG_ID, "changes_requested": rng.choice(ORGANIZATION_CHANGES)}
-        return audit_log.build(state, event_type, actor=actor, payload=payload, effective_at=when)
+        return audit_log.build(state, audit_log.Event(event_type, actor, payload, effective_at=when))
     payload = {"id": state.ids.new("key_", 16)}
     if event_type == "api_key.created":
         payload["data"] = {"scopes": rng.choice(SCOPES)}
     elif event_type == "api_key.updated":
         payload["changes_requested"] = {"scopes": rng.choice(SCOPES)}
     project = rng.choice(projects)
-    return audit_log.build(
-        state, event_type, actor=actor, payload=payload, project=project, effective_at=when
-    )
+    return audit_log.build(state, audit_log.Event(event_type, actor, payload, project, when))

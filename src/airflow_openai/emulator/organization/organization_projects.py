@@ -11,27 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_openai.emulator.core.errors import bad_request, not_found
+from airflow_openai.emulator.core.errors import bad_request
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
-from airflow_openai.emulator.organization import audit_log
+from airflow_openai.emulator.organization import directory
 from airflow_openai.emulator.organization import organization as org
-
-
-def project_or_404(state: EmulatorState, project_id: str) -> Obj:
-    org.ensure(state)
-    project = state.store.get(org.PROJECT, project_id)
-    if project is None:
-        raise not_found("project", project_id)
-    return project
-
-
-def active_project(state: EmulatorState, project_id: str) -> Obj:
-    """The project, if it exists (404) and is not archived (400)."""
-    project = project_or_404(state, project_id)
-    if project["status"] == "archived":
-        raise bad_request(f"Project {project['name']} is archived", param="project_id", code="invalid_value")
-    return project
+from airflow_openai.emulator.organization.directory import PROJECTS
 
 
 def projects(state: EmulatorState, include_archived: bool) -> list[Obj]:
@@ -47,11 +32,10 @@ def create_project(state: EmulatorState, fields: dict[str, Any]) -> Obj:
     """`fields`: `name`, and `app_use_case`, `business_website` when given."""
     with state.store.locked():
         org.ensure(state)
-        project = state.store.put(
-            org.PROJECT,
+        project = directory.create(
+            state,
+            PROJECTS,
             {
-                "id": state.ids.new("proj_"),
-                "object": org.PROJECT,
                 "name": fields["name"],
                 "created_at": state.now(),
                 "archived_at": None,
@@ -59,13 +43,8 @@ def create_project(state: EmulatorState, fields: dict[str, Any]) -> Obj:
                 **fields,
             },
         )
-        audit_log.record(
-            state,
-            "project.created",
-            actor=audit_log.key_actor(org.owner(state)),
-            payload={"id": project["id"], "data": {"name": project["name"], "title": project["name"]}},
-            project=project,
-        )
+        title = {"name": project["name"], "title": project["name"]}
+        directory.log_change(state, PROJECTS, project, "project.created", data=title)
     return project
 
 
@@ -73,40 +52,25 @@ def update_project(state: EmulatorState, project_id: str, fields: dict[str, Any]
     """Rename (and reword the use case or website of) a project; the log's `changes_requested` holds the
     new `title` (the name, as the dashboard shows it) and any other field given."""
     with state.store.locked():
-        project = active_project(state, project_id)
-        if project_id == org.DEFAULT_PROJECT_ID:
-            raise bad_request(
-                "The default project cannot be modified.", param="project_id", code="invalid_value"
-            )
-        project.update(fields)
-        state.store.put(org.PROJECT, project)
+        project = directory.active_project(state, project_id)
+        _refuse_default_change(project_id, "modified")
         changes = {"title": fields["name"], **{k: v for k, v in fields.items() if k != "name"}}
-        audit_log.record(
-            state,
-            "project.updated",
-            actor=audit_log.key_actor(org.owner(state)),
-            payload={"id": project_id, "changes_requested": changes},
-            project=project,
+        return directory.update(
+            state, PROJECTS, project, fields, "project.updated", changes_requested=changes
         )
-    return project
 
 
 def archive_project(state: EmulatorState, project_id: str) -> Obj:
     with state.store.locked():
-        project = project_or_404(state, project_id)
-        if project_id == org.DEFAULT_PROJECT_ID:
-            raise bad_request(
-                "The default project cannot be archived.", param="project_id", code="invalid_value"
-            )
+        project = directory.get_or_404(state, PROJECTS, project_id)
+        _refuse_default_change(project_id, "archived")
         if project["status"] == "archived":
             return project
-        project.update(status="archived", archived_at=state.now())
-        state.store.put(org.PROJECT, project)
-        audit_log.record(
-            state,
-            "project.archived",
-            actor=audit_log.key_actor(org.owner(state)),
-            payload={"id": project_id},
-            project=project,
-        )
-    return project
+        archived = {"status": "archived", "archived_at": state.now()}
+        return directory.update(state, PROJECTS, project, archived, "project.archived")
+
+
+def _refuse_default_change(project_id: str, done: str) -> None:
+    """The default project is where the emulator's own key lives: it stays as it was founded."""
+    if project_id == org.DEFAULT_PROJECT_ID:
+        raise bad_request(f"The default project cannot be {done}.", param="project_id", code="invalid_value")

@@ -16,55 +16,39 @@ from __future__ import annotations
 
 import secrets
 
-from airflow_openai.emulator.core.errors import bad_request, not_found
+from airflow_openai.emulator.core.errors import bad_request
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj, public
-from airflow_openai.emulator.organization import audit_log, project_users
+from airflow_openai.emulator.organization import directory, project_users
 from airflow_openai.emulator.organization import organization as org
-from airflow_openai.emulator.organization.organization_projects import active_project
+from airflow_openai.emulator.organization.directory import API_KEYS, PROJECT_USERS, SERVICE_ACCOUNTS
 
 KEY_NAME = "Secret Key"
 
 
-def account_or_404(state: EmulatorState, project_id: str, account_id: str) -> Obj:
-    active_project(state, project_id)
-    account = state.store.get(org.SERVICE_ACCOUNT, account_id)
-    if account is None or account["_project_id"] != project_id:
-        raise not_found("service account", account_id)
-    return account
+def get_account(state: EmulatorState, project_id: str, account_id: str) -> Obj:
+    return public(directory.held_or_404(state, SERVICE_ACCOUNTS, project_id, account_id))
 
 
 def accounts(state: EmulatorState, project_id: str) -> list[Obj]:
-    active_project(state, project_id)
-    return [
-        account
-        for account in org.oldest_first(state, org.SERVICE_ACCOUNT)
-        if account["_project_id"] == project_id
-    ]
+    return [public(account) for account in directory.held_by(state, SERVICE_ACCOUNTS, project_id)]
 
 
 def create_account(state: EmulatorState, project_id: str, name: str) -> Obj:
     """The `ProjectServiceAccountCreateResponse`, with the key's value shown this once."""
     with state.store.locked():
-        project = active_project(state, project_id)
+        directory.active_project(state, project_id)
         now = state.now()
-        account = state.store.put(
-            org.SERVICE_ACCOUNT,
-            {
-                "id": state.ids.new("svc_acct_"),
-                "object": org.SERVICE_ACCOUNT,
-                "name": name,
-                "role": "member",
-                "created_at": now,
-                "_project_id": project_id,
-            },
+        account = directory.create(
+            state,
+            SERVICE_ACCOUNTS,
+            {"name": name, "role": "member", "created_at": now, "_project_id": project_id},
         )
         value = "sk-svcacct-" + secrets.token_urlsafe(36)
-        key = state.store.put(
-            org.API_KEY,
+        key = directory.create(
+            state,
+            API_KEYS,
             {
-                "id": state.ids.new("key_", 16),
-                "object": org.API_KEY,
                 "name": KEY_NAME,
                 "redacted_value": f"{value[:10]}...{value[-4:]}",
                 "created_at": now,
@@ -73,12 +57,8 @@ def create_account(state: EmulatorState, project_id: str, name: str) -> Obj:
                 "_owner": {"type": "service_account", "id": account["id"]},
             },
         )
-        audit_log.record(
-            state,
-            "service_account.created",
-            actor=audit_log.key_actor(org.owner(state)),
-            payload={"id": account["id"], "data": {"role": "member"}},
-            project=project,
+        directory.log_change(
+            state, SERVICE_ACCOUNTS, account, "service_account.created", data={"role": "member"}
         )
     return {
         **public(account),
@@ -93,27 +73,18 @@ def create_account(state: EmulatorState, project_id: str, name: str) -> Obj:
 
 
 def delete_account(state: EmulatorState, project_id: str, account_id: str) -> Obj:
+    """The account's key goes with it."""
     with state.store.locked():
-        account_or_404(state, project_id, account_id)
-        for key in state.store.all(org.API_KEY):
-            if key["_owner"] == {"type": "service_account", "id": account_id}:
-                state.store.delete(org.API_KEY, key["id"])
-        state.store.delete(org.SERVICE_ACCOUNT, account_id)
-        audit_log.record(
-            state,
-            "service_account.deleted",
-            actor=audit_log.key_actor(org.owner(state)),
-            payload={"id": account_id},
-            project=state.store.get(org.PROJECT, project_id),
-        )
-    return {"object": "organization.project.service_account.deleted", "id": account_id, "deleted": True}
+        account = directory.held_or_404(state, SERVICE_ACCOUNTS, project_id, account_id)
+        directory.delete_keys_of(state, "service_account", account_id)
+        return directory.delete(state, SERVICE_ACCOUNTS, account, "service_account.deleted")
 
 
 def render_key(state: EmulatorState, key: Obj) -> Obj:
     """The `ProjectApiKey`, its owner shown as the project user or service account it is."""
     owner = key["_owner"]
     if owner["type"] == "user":
-        member = state.store.get(org.MEMBER, f"{key['_project_id']}/{owner['id']}")
+        member = state.store.get(org.MEMBER, PROJECT_USERS.stored_id(key["_project_id"], owner["id"]))
         shown = {"type": "user", "user": project_users.render(state, member)} if member else {"type": "user"}
     else:
         account = state.store.get(org.SERVICE_ACCOUNT, owner["id"])
@@ -121,38 +92,21 @@ def render_key(state: EmulatorState, key: Obj) -> Obj:
     return {**public(key), "last_used_at": key.get("last_used_at"), "owner": shown}
 
 
-def key_or_404(state: EmulatorState, project_id: str, key_id: str) -> Obj:
-    active_project(state, project_id)
-    key = state.store.get(org.API_KEY, key_id)
-    if key is None or key["_project_id"] != project_id:
-        raise not_found("API key", key_id)
-    return key
+def get_key(state: EmulatorState, project_id: str, key_id: str) -> Obj:
+    return render_key(state, directory.held_or_404(state, API_KEYS, project_id, key_id))
 
 
 def keys(state: EmulatorState, project_id: str) -> list[Obj]:
-    active_project(state, project_id)
-    return [
-        render_key(state, key)
-        for key in org.oldest_first(state, org.API_KEY)
-        if key["_project_id"] == project_id
-    ]
+    return [render_key(state, key) for key in directory.held_by(state, API_KEYS, project_id)]
 
 
 def delete_key(state: EmulatorState, project_id: str, key_id: str) -> Obj:
     with state.store.locked():
-        key = key_or_404(state, project_id, key_id)
+        key = directory.held_or_404(state, API_KEYS, project_id, key_id)
         if key["_owner"]["type"] == "service_account":
             raise bad_request(
                 "API keys cannot be deleted for service accounts, please delete the service account",
                 param="key_id",
                 code="invalid_value",
             )
-        state.store.delete(org.API_KEY, key_id)
-        audit_log.record(
-            state,
-            "api_key.deleted",
-            actor=audit_log.key_actor(org.owner(state)),
-            payload={"id": key_id},
-            project=state.store.get(org.PROJECT, project_id),
-        )
-    return {"object": "organization.project.api_key.deleted", "id": key_id, "deleted": True}
+        return directory.delete(state, API_KEYS, key, "api_key.deleted")

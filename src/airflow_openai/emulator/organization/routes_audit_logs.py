@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from airflow_openai.emulator.core.errors import bad_request
-from airflow_openai.emulator.core.state import EmulatorState
-from airflow_openai.emulator.core.web import emulator
 from airflow_openai.emulator.organization.audit_query import BOUNDS, AuditFilter, listing
+from airflow_openai.emulator.organization.route_params import State
 
 router = APIRouter(prefix="/organization")
 
@@ -22,6 +21,7 @@ KNOWN_BOUNDS = {f"effective_at[{name}]" for name in BOUNDS}
 @router.get("/audit_logs")
 async def list_audit_logs(
     request: Request,
+    state: State,
     limit: int = 20,
     after: str | None = None,
     before: str | None = None,
@@ -34,7 +34,6 @@ async def list_audit_logs(
     actor_ids: Annotated[list[str] | None, Query(alias="actor_ids[]")] = None,
     actor_emails: Annotated[list[str] | None, Query(alias="actor_emails[]")] = None,
     resource_ids: Annotated[list[str] | None, Query(alias="resource_ids[]")] = None,
-    state: EmulatorState = Depends(emulator),
 ) -> Any:
     _refuse_unknown_bounds(request)
     given = (("gt", gt), ("gte", gte), ("lt", lt), ("lte", lte))

@@ -14,30 +14,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from airflow_openai.emulator.core.errors import bad_request, not_found
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj, public
 from airflow_openai.emulator.core.strict import parse
-from airflow_openai.emulator.core.web import emulator
-from airflow_openai.emulator.organization import audit_log
+from airflow_openai.emulator.organization import audit_log, directory
 from airflow_openai.emulator.organization import organization as org
 from airflow_openai.emulator.organization import organization_people as people
 from airflow_openai.emulator.organization.audit_seed import seed_activity
+from airflow_openai.emulator.organization.directory import PROJECTS
 from airflow_openai.emulator.organization.organization_bodies import (
     MAX_SEEDED_EVENTS,
     ActivityRequest,
     AuditEventRequest,
 )
-from airflow_openai.emulator.organization.organization_projects import project_or_404
+from airflow_openai.emulator.organization.route_params import JsonBody, State
 
 router = APIRouter(prefix="/_emulator/organization")
 
 
 @router.post("/invites/{invite_id}/accept")
-async def accept_invite(invite_id: str, state: EmulatorState = Depends(emulator)) -> Any:
+async def accept_invite(invite_id: str, state: State) -> Any:
     invite, user = await run_in_threadpool(people.accept_invite, state, invite_id)
     return {"invite": invite, "user": user}
 
@@ -53,7 +53,9 @@ def _write_event(state: EmulatorState, request: AuditEventRequest) -> Obj:
         actor = audit_log.session_actor(user)
     else:
         actor = audit_log.key_actor(user)
-    project = project_or_404(state, request.project_id) if request.project_id is not None else None
+    project = None
+    if request.project_id is not None:
+        project = directory.get_or_404(state, PROJECTS, request.project_id)
     now = state.now()
     if request.effective_at is not None and request.effective_at > now:
         raise bad_request(
@@ -65,23 +67,19 @@ def _write_event(state: EmulatorState, request: AuditEventRequest) -> Obj:
     if payload is None and request.type in ("login.failed", "logout.failed"):
         payload = dict(audit_log.SESSION_FAILURE)
     entry = audit_log.record(
-        state, request.type, actor=actor, payload=payload, project=project, effective_at=request.effective_at
+        state, audit_log.Event(request.type, actor, payload, project, request.effective_at)
     )
     return public(entry)
 
 
 @router.post("/audit_logs")
-async def write_audit_event(
-    body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
-) -> Any:
+async def write_audit_event(body: JsonBody, state: State) -> Any:
     request = parse(AuditEventRequest, body)
     return await run_in_threadpool(_write_event, state, request)
 
 
 @router.post("/activity")
-async def seed_organization_activity(
-    body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
-) -> Any:
+async def seed_organization_activity(body: JsonBody, state: State) -> Any:
     request = parse(ActivityRequest, body)
     return await run_in_threadpool(
         lambda: seed_activity(

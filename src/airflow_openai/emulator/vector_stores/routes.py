@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Depends
 from starlette.concurrency import run_in_threadpool
 
 from airflow_openai.emulator.core.chunking import chunking
-from airflow_openai.emulator.core.listing import page
+from airflow_openai.emulator.core.list_query import ListQuery, list_query
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.web import emulator
 from airflow_openai.emulator.vector_stores import vector_store_lifecycle as lifecycle
@@ -51,20 +51,16 @@ async def create_vector_store(
     return await run_in_threadpool(_create, state, request)
 
 
-def _list(state: EmulatorState, limit: int, order: str, after: str | None, before: str | None) -> Any:
+def _list(state: EmulatorState, query: ListQuery) -> Any:
     stores = [lifecycle.refresh(state, store) for store in state.store.all(lifecycle.STORE)]
-    return page(stores, limit=limit, order=order, after=after, before=before, render=lifecycle.render_store)
+    return query.page(stores, render=lifecycle.render_store)
 
 
 @router.get("/vector_stores")
 async def list_vector_stores(
-    limit: int = 20,
-    order: str = "desc",
-    after: str | None = None,
-    before: str | None = None,
-    state: EmulatorState = Depends(emulator),
+    query: ListQuery = Depends(list_query), state: EmulatorState = Depends(emulator)
 ) -> Any:
-    return await run_in_threadpool(_list, state, limit, order, after, before)
+    return await run_in_threadpool(_list, state, query)
 
 
 @router.get("/vector_stores/{vector_store_id}")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from airflow_openai.emulator.core.html import html_page, plain, timestamp
+from airflow_openai.emulator.core.html import html_page, link, plain, table, timestamp
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
 from airflow_openai.emulator.core.web import emulator
@@ -32,19 +32,19 @@ def _stores(state: EmulatorState) -> list[Obj]:
 @router.get("/vector_stores", response_class=HTMLResponse)
 async def store_list(state: EmulatorState = Depends(emulator)) -> HTMLResponse:
     stores = await run_in_threadpool(_stores, state)
-    rows = "".join(
-        _row(
-            f'<a href="vector_stores/{html.escape(store["id"])}">{html.escape(store["id"])}</a>',
-            html.escape(store["name"]),
-            html.escape(store["status"]),
-            html.escape(_counts(store["file_counts"])),
-            str(store["usage_bytes"]),
+    rows = [
+        (
+            link(f"vector_stores/{store['id']}", store["id"]),
+            store["name"],
+            store["status"],
+            _counts(store["file_counts"]),
+            store["usage_bytes"],
             timestamp(store["created_at"]),
         )
         for store in stores
-    )
-    header = _row("id", "name", "status", "files", "usage_bytes", "created", cell="th")
-    return html_page(f"Vector stores ({len(stores)})", f"<table>{header}{rows}</table>")
+    ]
+    header = ("id", "name", "status", "files", "usage_bytes", "created")
+    return html_page(f"Vector stores ({len(stores)})", table(header, rows))
 
 
 def _store_and_files(state: EmulatorState, store_id: str) -> tuple[Obj, list[Obj]] | None:
@@ -62,26 +62,24 @@ async def store_page(vector_store_id: str, state: EmulatorState = Depends(emulat
             "Vector store not found", f"<p>No vector store {html.escape(vector_store_id)}.</p>", 404
         )
     store, files = found
-    fields = "".join(
-        _row(html.escape(name), html.escape(_text(name, store.get(name)))) for name in STORE_FIELDS
-    )
+    fields = [(name, _text(name, store.get(name))) for name in STORE_FIELDS]
     if store.get("_description"):
-        fields += _row("description", html.escape(store["_description"]))
-    rows = "".join(
-        _row(
-            html.escape(item["id"]),
-            html.escape(item["_filename"]),
-            html.escape(item["status"]),
-            str(item["usage_bytes"]),
-            html.escape(_last_error(item["last_error"])),
+        fields.append(("description", store["_description"]))
+    rows = [
+        (
+            item["id"],
+            item["_filename"],
+            item["status"],
+            item["usage_bytes"],
+            _last_error(item["last_error"]),
             timestamp(item["created_at"]),
         )
         for item in files
-    )
-    header = _row("file", "filename", "status", "usage_bytes", "last_error", "attached", cell="th")
+    ]
+    header = ("file", "filename", "status", "usage_bytes", "last_error", "attached")
     body = (
         f"<p>Files: {html.escape(_counts(store['file_counts']))}; created {timestamp(store['created_at'])}</p>"
-        f"<table>{fields}</table><h2>Files</h2><table>{header}{rows}</table>"
+        f"{table(None, fields)}<h2>Files</h2>{table(header, rows)}"
     )
     return html_page(f"Vector store {store['id']}", body)
 
@@ -101,7 +99,3 @@ def _text(name: str, value: object) -> str:
     if name in ("expires_at", "last_active_at") and isinstance(value, int):
         return timestamp(value)
     return plain(value)
-
-
-def _row(*cells: str, cell: str = "td") -> str:
-    return "<tr>" + "".join(f"<{cell}>{content}</{cell}>" for content in cells) + "</tr>"

@@ -17,7 +17,7 @@ from airflow_openai.emulator.core.errors import bad_request
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.web import emulator
 from airflow_openai.emulator.vector_stores import vector_store_lifecycle as lifecycle
-from airflow_openai.emulator.vector_stores.routes_files import file_page, status_filter
+from airflow_openai.emulator.vector_stores.routes_files import FileListQuery, file_list_query
 from airflow_openai.emulator.vector_stores.vector_store_bodies import CreateVectorStoreFileBatchRequest, parse
 from airflow_openai.emulator.vector_stores.vector_store_lookup import (
     batch_or_404,
@@ -78,31 +78,16 @@ async def cancel_file_batch(
     return await run_in_threadpool(_cancel, state, vector_store_id, batch_id)
 
 
-def _list(state: EmulatorState, store_id: str, batch_id: str, **listing: Any) -> Any:
+def _list(state: EmulatorState, store_id: str, batch_id: str, query: FileListQuery) -> Any:
     batch = batch_or_404(state, store_id, batch_id)
-    return file_page(lifecycle.batch_files(state, batch), **listing)
+    return query.page(lifecycle.batch_files(state, batch))
 
 
 @router.get("/vector_stores/{vector_store_id}/file_batches/{batch_id}/files")
 async def list_file_batch_files(
     vector_store_id: str,
     batch_id: str,
-    limit: int = 20,
-    order: str = "desc",
-    after: str | None = None,
-    before: str | None = None,
-    filter: str | None = None,
+    query: FileListQuery = Depends(file_list_query),
     state: EmulatorState = Depends(emulator),
 ) -> Any:
-    wanted = status_filter(filter)
-    return await run_in_threadpool(
-        _list,
-        state,
-        vector_store_id,
-        batch_id,
-        limit=limit,
-        order=order,
-        after=after,
-        before=before,
-        wanted=wanted,
-    )
+    return await run_in_threadpool(_list, state, vector_store_id, batch_id, query)

@@ -6,6 +6,7 @@ status: to index it again, detach it first. Detaching leaves the file in `/v1/fi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends
@@ -13,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from airflow_openai.emulator.core.chunking import chunking
 from airflow_openai.emulator.core.errors import bad_request, not_found
-from airflow_openai.emulator.core.listing import page
+from airflow_openai.emulator.core.list_query import ListQuery, list_query
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
 from airflow_openai.emulator.core.web import emulator
@@ -24,29 +25,31 @@ from airflow_openai.emulator.vector_stores.vector_store_lookup import searchable
 router = APIRouter()
 
 
-def status_filter(value: str | None) -> str | None:
-    """The `filter` query parameter: one of the file statuses, or none."""
-    if value is not None and value not in lifecycle.FILE_STATUSES:
+@dataclass(frozen=True)
+class FileListQuery:
+    """A list of a store's or a file batch's files: the page asked for, and the one status wanted
+    (the `filter` query parameter), or every status."""
+
+    query: ListQuery
+    status: str | None
+
+    def page(self, files: list[Obj]) -> dict[str, Any]:
+        wanted = self.status
+        keep = None if wanted is None else (lambda item: item["status"] == wanted)
+        return self.query.page(files, render=lifecycle.render_file, keep=keep)
+
+
+async def file_list_query(filter: str | None = None, query: ListQuery = Depends(list_query)) -> FileListQuery:
+    """The dependency of both file lists. `filter` is one of the file statuses; FastAPI reads `limit`
+    first and does not call this when it is not a whole number, so a bad `limit` is refused before a
+    bad `filter`, and a bad `filter` before an unknown store or batch."""
+    if filter is not None and filter not in lifecycle.FILE_STATUSES:
         raise bad_request(
-            f"Invalid value for 'filter': expected one of {', '.join(lifecycle.FILE_STATUSES)}, got '{value}'.",
+            f"Invalid value for 'filter': expected one of {', '.join(lifecycle.FILE_STATUSES)}, got '{filter}'.",
             param="filter",
             code="invalid_value",
         )
-    return value
-
-
-def file_page(
-    files: list[Obj], *, limit: int, order: str, after: str | None, before: str | None, wanted: str | None
-) -> Any:
-    return page(
-        files,
-        limit=limit,
-        order=order,
-        after=after,
-        before=before,
-        render=lifecycle.render_file,
-        keep=None if wanted is None else lambda item: item["status"] == wanted,
-    )
+    return FileListQuery(query, filter)
 
 
 def _attach(state: EmulatorState, store_id: str, request: CreateVectorStoreFileRequest) -> Any:
@@ -65,25 +68,18 @@ async def create_vector_store_file(
     return await run_in_threadpool(_attach, state, vector_store_id, request)
 
 
-def _list(state: EmulatorState, store_id: str, **listing: Any) -> Any:
+def _list(state: EmulatorState, store_id: str, query: FileListQuery) -> Any:
     store_or_404(state, store_id)
-    return file_page(lifecycle.attachments(state, store_id), **listing)
+    return query.page(lifecycle.attachments(state, store_id))
 
 
 @router.get("/vector_stores/{vector_store_id}/files")
 async def list_vector_store_files(
     vector_store_id: str,
-    limit: int = 20,
-    order: str = "desc",
-    after: str | None = None,
-    before: str | None = None,
-    filter: str | None = None,
+    query: FileListQuery = Depends(file_list_query),
     state: EmulatorState = Depends(emulator),
 ) -> Any:
-    wanted = status_filter(filter)
-    return await run_in_threadpool(
-        _list, state, vector_store_id, limit=limit, order=order, after=after, before=before, wanted=wanted
-    )
+    return await run_in_threadpool(_list, state, vector_store_id, query)
 
 
 def _get(state: EmulatorState, store_id: str, file_id: str) -> Any:
