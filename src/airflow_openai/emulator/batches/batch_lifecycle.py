@@ -1,9 +1,9 @@
 """How a batch moves on: validating → in_progress → finalizing → completed, or failed, expired, cancelled.
 
-Progress is computed from the emulated clock whenever a batch is read, so time can run
-fast, be advanced at will, and survive a restart. Lines that are due by now are run by
-the responder and appended to the output and error files as they complete; a batch
-that is cancelled or expires keeps what finished, and its unfinished lines are written
+The moves are the table `BATCH` (see `core.lifecycle`), taken on the emulated clock whenever a
+batch is read, so time can run fast, be advanced at will, and survive a restart. Lines that are
+due by now are run by the responder and appended to the output and error files as they complete;
+a batch that is cancelled or expires keeps what finished, and its unfinished lines are written
 to the error file with `batch_cancelled` / `batch_expired`, as the real service does.
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_openai.emulator.batches import batch_input
+from airflow_openai.emulator.core.lifecycle import Lifecycle, Transition
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
 from airflow_openai.emulator.files.storing import store_file
@@ -22,53 +23,14 @@ VALIDATION_SECONDS = 5
 FINALIZING_SECONDS = 5
 CANCELLING_SECONDS = 3
 WINDOW_SECONDS = {"24h": 24 * 3600}
-TERMINAL = frozenset({"failed", "completed", "expired", "cancelled"})
 UNFINISHED_ERRORS = {
     "expired": ("batch_expired", "This request could not be executed before the completion window expired."),
     "cancelled": ("batch_cancelled", "This request was not executed because the batch was cancelled."),
 }
 
 
-def advance(state: EmulatorState, batch: Obj) -> Obj:
-    """Bring `batch` up to the current emulated time and save it."""
-    with state.lock:
-        fresh = state.store.get("batch", batch["id"]) or batch
-        if fresh["status"] in TERMINAL:
-            return fresh
-        before = json.dumps(fresh, sort_keys=True)
-        now = state.now()
-        while _step(state, fresh, now) and fresh["status"] not in TERMINAL:
-            pass
-        if json.dumps(fresh, sort_keys=True) == before:
-            return fresh
-        return state.store.put("batch", fresh)
-
-
-def _step(state: EmulatorState, batch: Obj, now: int) -> bool:
-    status = batch["status"]
-    if status == "validating":
-        if now < batch["created_at"] + VALIDATION_SECONDS:
-            return False
-        return _validate(state, batch, batch["created_at"] + VALIDATION_SECONDS)
-    if status == "in_progress":
-        if now >= batch["expires_at"]:
-            _run_lines(state, batch, _due(state, batch, batch["expires_at"]))
-            return _close(state, batch, "expired", batch["expires_at"])
-        _run_lines(state, batch, _due(state, batch, now))
-        if batch["_done"] >= batch["request_counts"]["total"]:
-            batch["status"] = "finalizing"
-            finished = batch["in_progress_at"] + batch["request_counts"]["total"] * state.seconds_per_line
-            batch["finalizing_at"] = min(now, int(finished) + 1)
-            return True
-        return False
-    if status == "finalizing" and now >= batch["finalizing_at"] + FINALIZING_SECONDS:
-        return _close(state, batch, "completed", batch["finalizing_at"] + FINALIZING_SECONDS)
-    if status == "cancelling" and now >= batch["cancelling_at"] + CANCELLING_SECONDS:
-        return _close(state, batch, "cancelled", batch["cancelling_at"] + CANCELLING_SECONDS)
-    return False
-
-
-def _validate(state: EmulatorState, batch: Obj, at: int) -> bool:
+def _validate(state: EmulatorState, batch: Obj, at: int) -> str:
+    """Read the input: its lines counted and `in_progress`, or `failed` with what is wrong with it."""
     source = state.store.content(batch["input_file_id"])
     if not source.exists():
         errors = [
@@ -83,11 +45,10 @@ def _validate(state: EmulatorState, batch: Obj, at: int) -> bool:
     else:
         total, errors = batch_input.validate(source, batch["endpoint"])
     if errors:
-        batch.update(status="failed", failed_at=at, errors={"object": "list", "data": errors})
-        return True
-    batch.update(status="in_progress", in_progress_at=at)
+        batch["errors"] = {"object": "list", "data": errors}
+        return "failed"
     batch["request_counts"] = {"total": total, "completed": 0, "failed": 0}
-    return True
+    return "in_progress"
 
 
 def _due(state: EmulatorState, batch: Obj, now: float) -> int:
@@ -95,8 +56,26 @@ def _due(state: EmulatorState, batch: Obj, now: float) -> int:
     return min(batch["request_counts"]["total"], int(elapsed / state.seconds_per_line))
 
 
+def _lines_seconds(state: EmulatorState, batch: Obj) -> int:
+    """Whole emulated seconds from `in_progress_at` until `_due` counts every line done (the line time
+    can change at any moment, so it is read when the batch is)."""
+    total = batch["request_counts"]["total"]
+    seconds = int(total * state.seconds_per_line)
+    while _due(state, batch, batch["in_progress_at"] + seconds) < total:
+        seconds += 1
+    return seconds
+
+
 def _partial(state: EmulatorState, batch: Obj, kind: str) -> Path:
     return state.store.content_dir / f".{batch['id']}.{kind}.jsonl"
+
+
+def _run_due_lines(state: EmulatorState, batch: Obj, until: float) -> None:
+    _run_lines(state, batch, _due(state, batch, until))
+
+
+def _run_every_line(state: EmulatorState, batch: Obj, at: float) -> None:
+    _run_lines(state, batch, batch["request_counts"]["total"])
 
 
 def _run_lines(state: EmulatorState, batch: Obj, target: int) -> None:
@@ -145,9 +124,11 @@ def _respond(state: EmulatorState, endpoint: str, body: dict[str, Any]) -> tuple
         }
 
 
-def _close(state: EmulatorState, batch: Obj, status: str, at: int) -> bool:
-    """Finish the batch: unfinished lines reported, output and error files created."""
-    if status in UNFINISHED_ERRORS and batch.get("request_counts"):
+def _close(state: EmulatorState, batch: Obj, at: int) -> None:
+    """The batch has ended (completed, expired or cancelled): unfinished lines reported, output and error
+    files created."""
+    status = batch["status"]
+    if status in UNFINISHED_ERRORS:
         code, message = UNFINISHED_ERRORS[status]
         with _partial(state, batch, "error").open("a") as errors:
             source = state.store.content(batch["input_file_id"])
@@ -166,19 +147,53 @@ def _close(state: EmulatorState, batch: Obj, status: str, at: int) -> bool:
             batch[field] = store_file(state, filename=name, purpose="batch_output", content=partial)["id"]
         else:
             partial.unlink(missing_ok=True)
-    batch["status"] = status
-    batch[f"{status}_at"] = at
-    return True
+
+
+BATCH = Lifecycle(
+    transitions=(
+        Transition("validating", ("in_progress", "failed"), after=VALIDATION_SECONDS, enter=_validate),
+        Transition("in_progress", "expired", by="expires_at", enter=_close),
+        Transition("in_progress", "finalizing", after=_lines_seconds, enter=_run_every_line),
+        Transition("finalizing", "completed", after=FINALIZING_SECONDS, enter=_close),
+        Transition(("validating", "in_progress", "finalizing"), "cancelling", on="cancel"),
+        Transition("cancelling", "cancelled", after=CANCELLING_SECONDS, enter=_close),
+    ),
+    stamps={
+        "validating": "created_at",
+        "in_progress": "in_progress_at",
+        "finalizing": "finalizing_at",
+        "completed": "completed_at",
+        "failed": "failed_at",
+        "expired": "expired_at",
+        "cancelling": "cancelling_at",
+        "cancelled": "cancelled_at",
+    },
+    work={"in_progress": _run_due_lines},
+)
+"""A batch's moves on the emulated clock (a line takes `state.seconds_per_line`); `cancel` asks for
+the one not on it."""
+TERMINAL = BATCH.terminal
+
+
+def advance(state: EmulatorState, batch: Obj) -> Obj:
+    """Bring `batch` up to the current emulated time and save it."""
+    with state.lock:
+        fresh = state.store.get("batch", batch["id"]) or batch
+        if fresh["status"] in TERMINAL:
+            return fresh
+        before = json.dumps(fresh, sort_keys=True)
+        BATCH.advance(state, fresh, state.now())
+        if json.dumps(fresh, sort_keys=True) == before:
+            return fresh
+        return state.store.put("batch", fresh)
 
 
 def cancel(state: EmulatorState, batch: Obj) -> Obj:
+    """Start cancelling; a batch already cancelling, or ended, is answered as it is."""
     with state.lock:
         batch = advance(state, batch)
-        if batch["status"] in TERMINAL or batch["status"] == "cancelling":
+        if BATCH.take(state, batch, "cancelling", state.now()) is None:
             return batch
-        if batch["status"] == "validating":
-            batch["request_counts"] = {"total": 0, "completed": 0, "failed": 0}
-        batch.update(status="cancelling", cancelling_at=state.now())
         return state.store.put("batch", batch)
 
 
@@ -188,18 +203,15 @@ def force(state: EmulatorState, batch: Obj, status: str) -> Obj:
         batch = advance(state, batch)
         now = state.now()
         if batch["status"] == "validating" and status != "failed":
-            _validate(state, batch, now)
+            BATCH.take(state, batch, "in_progress", now)
         if status == "in_progress" or batch["status"] in TERMINAL:
             return state.store.put("batch", batch)
+        if status in ("finalizing", "completed"):
+            _run_every_line(state, batch, now)
         if status == "completed":
-            _run_lines(state, batch, batch["request_counts"]["total"])
             batch["finalizing_at"] = batch.get("finalizing_at") or now
-            _close(state, batch, "completed", now)
-        elif status == "failed":
-            batch.update(status="failed", failed_at=now)
-        elif status in ("expired", "cancelled"):
-            _close(state, batch, status, now)
-        elif status == "finalizing":
-            _run_lines(state, batch, batch["request_counts"]["total"])
-            batch.update(status="finalizing", finalizing_at=now)
+        if status in ("finalizing", "failed", "completed", "expired", "cancelled"):
+            BATCH.enter(batch, status, now)
+        if status in ("completed", "expired", "cancelled"):
+            _close(state, batch, now)
         return state.store.put("batch", batch)

@@ -1,7 +1,8 @@
 """How vector stores, their files and file batches move on, on the emulator's clock.
 
-As with batches and fine-tuning jobs, progress is computed from the emulated clock when
-an object is read, so time can run fast, be advanced at will, and survive a restart.
+A file's moves are the table `FILE`, a file batch's `FILE_BATCH` (see `core.lifecycle`). As with
+batches and fine-tuning jobs, they are taken on the emulated clock when an object is read, so
+time can run fast, be advanced at will, and survive a restart.
 
 Processing, in emulated seconds: a file takes `OPEN_SECONDS` (1 s) plus `SECONDS_PER_KB`
 (0.02 s) per KB of it, so 1 MB takes about 21 s; a store works on `LANES` (8) files at
@@ -25,69 +26,102 @@ as it is (whatever its status), and a batch naming it counts it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from airflow_openai.emulator.core.errors import bad_request
+from airflow_openai.emulator.core.lifecycle import Lifecycle, Transition
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import Obj
 from airflow_openai.emulator.vector_stores import vector_store_content
+from airflow_openai.emulator.vector_stores import vector_store_objects as objects
+from airflow_openai.emulator.vector_stores.vector_store_objects import (
+    BATCH,
+    STORE,
+    Wanted,
+    counts,
+    files_kind,
+    set_expiry,
+    touch,
+)
 
-STORE = "vector_store"
-BATCH = "vector_store.files_batch"
+create_store = objects.create_store
+render_store = objects.render_store
+render_file = objects.render_file
+render_batch = objects.render_batch
+FILE_STATUSES = objects.FILE_STATUSES
+"""What the routes reach here, made and shown in `vector_store_objects`."""
+
 OPEN_SECONDS = 1.0
 SECONDS_PER_KB = 0.02
 LANES = 8
 CANCELLING_SECONDS = 2
-DAY_SECONDS = 86400
-FILE_STATUSES = ("in_progress", "completed", "failed", "cancelled")
-BATCH_TERMINAL = frozenset({"completed", "failed", "cancelled"})
 
 
-def files_kind(store_id: str) -> str:
-    """The store's attachments are a kind of their own, keyed by file id, in the order they were made."""
-    return f"vector_store.file@{store_id}"
+def processing_seconds(size: int, error: dict[str, Any] | None) -> float:
+    """Emulated seconds a file of `size` bytes takes: opening it, then reading it unless it cannot be indexed."""
+    if error is not None and error["code"] in ("unsupported_file", "invalid_file"):
+        return OPEN_SECONDS
+    return OPEN_SECONDS + size / 1024 * SECONDS_PER_KB
 
 
-@dataclass(frozen=True)
-class Wanted:
-    """A file to attach, with the chunking it reports and its attributes."""
-
-    file: Obj
-    chunking_strategy: dict[str, Any]
-    attributes: dict[str, Any] | None = None
+def _processing(state: EmulatorState, attachment: Obj) -> float:
+    return processing_seconds(attachment["_bytes"], attachment["_error"])
 
 
-def create_store(
-    state: EmulatorState,
-    *,
-    name: str | None,
-    description: str | None,
-    metadata: dict[str, str] | None,
-    expires_after: dict[str, Any] | None,
-) -> Obj:
-    now = state.now()
-    store: Obj = {
-        "id": state.ids.new("vs_"),
-        "object": "vector_store",
-        "created_at": now,
-        "name": name or "",
-        "usage_bytes": 0,
-        "file_counts": _counts([]),
-        "status": "completed",
-        "last_active_at": now,
-        "metadata": metadata or {},
-        "expires_after": expires_after,
-        "expires_at": None,
-        "_description": description,
-    }
-    _set_expiry(store)
-    return state.store.put(STORE, store)
+def _fails(state: EmulatorState, attachment: Obj) -> bool:
+    """File search cannot index the file, or a failure was planned for it."""
+    return attachment["_error"] is not None
 
 
-def _set_expiry(store: Obj) -> None:
-    policy = store.get("expires_after")
-    store["expires_at"] = store["last_active_at"] + policy["days"] * DAY_SECONDS if policy else None
+def _record_error(state: EmulatorState, attachment: Obj, at: float) -> None:
+    attachment["last_error"] = attachment["_error"]
+
+
+def _count_bytes(state: EmulatorState, attachment: Obj, at: float) -> None:
+    attachment["usage_bytes"] = attachment["_bytes"]
+
+
+FILE = Lifecycle(
+    transitions=(
+        Transition("in_progress", "failed", after=_processing, when=_fails, enter=_record_error),
+        Transition("in_progress", "completed", after=_processing, enter=_count_bytes),
+        Transition("in_progress", "cancelled", by="_cancel_at"),
+    ),
+    stamps={"in_progress": "_started_at"},
+)
+"""An attached file's moves: processed from when its lane frees (`_started_at`), or cancelled with its
+batch (`_cancel_at`, set by `cancel_batch`) if that comes first."""
+
+
+def _every_file_failed(state: EmulatorState, batch: Obj) -> bool:
+    tally = batch["file_counts"]
+    return bool(tally["total"]) and tally["failed"] == tally["total"]
+
+
+def _no_file_in_progress(state: EmulatorState, batch: Obj) -> bool:
+    return not batch["file_counts"]["in_progress"]
+
+
+def _cancel_files(state: EmulatorState, batch: Obj, at: float) -> None:
+    """Its files still in progress `CANCELLING_SECONDS` from now end `cancelled`."""
+    kind = files_kind(batch["vector_store_id"])
+    for item in batch_files(state, batch):
+        if item["status"] == "in_progress":
+            item["_cancel_at"] = at + CANCELLING_SECONDS
+            state.store.put(kind, item)
+
+
+FILE_BATCH = Lifecycle(
+    transitions=(
+        Transition("in_progress", "failed", when=_every_file_failed),
+        Transition("in_progress", "completed", when=_no_file_in_progress),
+        Transition("in_progress", "cancelling", on="cancel", enter=_cancel_files),
+        Transition("cancelling", "cancelled", after=CANCELLING_SECONDS),
+    ),
+    stamps={"in_progress": "created_at", "cancelling": "_cancelling_at"},
+)
+"""A file batch's moves, read from its `file_counts` as of now; `cancel_batch` asks for `cancelling`."""
+BATCH_TERMINAL = FILE_BATCH.terminal
 
 
 def update_store(state: EmulatorState, store: Obj, changes: dict[str, Any]) -> Obj:
@@ -100,58 +134,9 @@ def update_store(state: EmulatorState, store: Obj, changes: dict[str, Any]) -> O
             store["metadata"] = changes["metadata"]
         if "expires_after" in changes:
             store["expires_after"] = changes["expires_after"]
-            _set_expiry(store)
+            set_expiry(store)
         state.store.put(STORE, store)
         return refresh(state, store)
-
-
-def render_store(store: Obj) -> Obj:
-    """The store as the API shows it: `expires_at` may be null, `expires_after` is left out when unset."""
-    return {
-        key: value
-        for key, value in store.items()
-        if not key.startswith("_") and not (key == "expires_after" and value is None)
-    }
-
-
-def render_file(attachment: Obj) -> Obj:
-    """The attachment as the API shows it: `last_error` null until it fails, `attributes` only when given."""
-    return {
-        key: value
-        for key, value in attachment.items()
-        if not key.startswith("_") and not (key == "attributes" and value is None)
-    }
-
-
-def render_batch(batch: Obj) -> Obj:
-    return {key: value for key, value in batch.items() if not key.startswith("_")}
-
-
-def _counts(attachments: list[Obj]) -> dict[str, int]:
-    counts = dict.fromkeys(FILE_STATUSES, 0)
-    for attachment in attachments:
-        counts[attachment["status"]] += 1
-    return {**counts, "total": len(attachments)}
-
-
-def _settle(attachment: Obj, now: float) -> bool:
-    """Move an in-progress attachment to the state it has reached by `now`; True when it moved."""
-    if attachment["status"] != "in_progress":
-        return False
-    cancel_at = attachment.get("_cancel_at")
-    if cancel_at is not None and attachment["_done_at"] > cancel_at:
-        if now < cancel_at:
-            return False
-        attachment["status"] = "cancelled"
-        return True
-    if now < attachment["_done_at"]:
-        return False
-    error = attachment["_error"]
-    if error is None:
-        attachment.update(status="completed", usage_bytes=attachment["_bytes"])
-    else:
-        attachment.update(status="failed", last_error=error)
-    return True
 
 
 def attachments(state: EmulatorState, store_id: str) -> list[Obj]:
@@ -160,7 +145,7 @@ def attachments(state: EmulatorState, store_id: str) -> list[Obj]:
         now = state.clock.now()
         current = state.store.all(files_kind(store_id))
         for attachment in current:
-            if _settle(attachment, now):
+            if FILE.advance(state, attachment, now):
                 state.store.put(files_kind(store_id), attachment)
         return current
 
@@ -168,7 +153,7 @@ def attachments(state: EmulatorState, store_id: str) -> list[Obj]:
 def attachment(state: EmulatorState, store_id: str, file_id: str) -> Obj | None:
     with state.lock:
         found = state.store.get(files_kind(store_id), file_id)
-        if found is not None and _settle(found, state.clock.now()):
+        if found is not None and FILE.advance(state, found, state.clock.now()):
             state.store.put(files_kind(store_id), found)
         return found
 
@@ -178,27 +163,17 @@ def refresh(state: EmulatorState, store: Obj) -> Obj:
     with state.lock:
         fresh = state.store.get(STORE, store["id"]) or store
         files = attachments(state, fresh["id"])
-        counts = _counts(files)
+        tally = counts(files)
         expires_at = fresh.get("expires_at")
         if fresh["status"] == "expired" or (expires_at is not None and state.now() >= expires_at):
             status = "expired"
         else:
-            status = "in_progress" if counts["in_progress"] else "completed"
+            status = "in_progress" if tally["in_progress"] else "completed"
         usage = sum(item["usage_bytes"] for item in files if item["status"] == "completed")
-        if (fresh["status"], fresh["file_counts"], fresh["usage_bytes"]) != (status, counts, usage):
-            fresh.update(status=status, file_counts=counts, usage_bytes=usage)
+        if (fresh["status"], fresh["file_counts"], fresh["usage_bytes"]) != (status, tally, usage):
+            fresh.update(status=status, file_counts=tally, usage_bytes=usage)
             state.store.put(STORE, fresh)
         return fresh
-
-
-def touch(state: EmulatorState, store_id: str) -> None:
-    """The store was used: `last_active_at` is now, and its expiry counts from now."""
-    with state.lock:
-        store = state.store.get(STORE, store_id)
-        if store is not None:
-            store["last_active_at"] = state.now()
-            _set_expiry(store)
-            state.store.put(STORE, store)
 
 
 def usable(state: EmulatorState, store: Obj) -> Obj:
@@ -243,13 +218,6 @@ def _lanes(current: Any, now: float) -> list[float]:
             )
             lanes[item["_lane"]] = max(lanes[item["_lane"]], end)
     return lanes
-
-
-def processing_seconds(size: int, error: dict[str, Any] | None) -> float:
-    """Emulated seconds a file of `size` bytes takes: opening it, then reading it unless it cannot be indexed."""
-    if error is not None and error["code"] in ("unsupported_file", "invalid_file"):
-        return OPEN_SECONDS
-    return OPEN_SECONDS + size / 1024 * SECONDS_PER_KB
 
 
 def _new_attachment(state: EmulatorState, store: Obj, item: Wanted, lanes: list[float], now: float) -> Obj:
@@ -314,7 +282,7 @@ def create_batch(state: EmulatorState, store: Obj, wanted: list[Wanted]) -> Obj:
             "created_at": state.now(),
             "vector_store_id": store["id"],
             "status": "in_progress",
-            "file_counts": _counts([]),
+            "file_counts": counts([]),
             "_cancelling_at": None,
         }
         firsts: dict[str, Wanted] = {}
@@ -335,17 +303,10 @@ def refresh_batch(state: EmulatorState, batch: Obj) -> Obj:
         fresh = state.store.get(BATCH, batch["id"]) or batch
         if fresh["status"] in BATCH_TERMINAL:
             return fresh
-        counts = _counts(batch_files(state, fresh))
-        cancelling_at = fresh["_cancelling_at"]
-        if cancelling_at is not None:
-            done = state.clock.now() >= cancelling_at + CANCELLING_SECONDS
-            status = "cancelled" if done else "cancelling"
-        elif counts["in_progress"]:
-            status = "in_progress"
-        else:
-            status = "failed" if counts["total"] and counts["failed"] == counts["total"] else "completed"
-        if (fresh["status"], fresh["file_counts"]) != (status, counts):
-            fresh.update(status=status, file_counts=counts)
+        before = (fresh["status"], fresh["file_counts"])
+        fresh["file_counts"] = counts(batch_files(state, fresh))
+        FILE_BATCH.advance(state, fresh, state.clock.now())
+        if (fresh["status"], fresh["file_counts"]) != before:
             state.store.put(BATCH, fresh)
         return fresh
 
@@ -357,16 +318,9 @@ def cancel_batch(state: EmulatorState, batch: Obj) -> Obj:
         batch = refresh_batch(state, batch)
         if batch["status"] in ("cancelling", "cancelled"):
             return batch
-        if batch["status"] in BATCH_TERMINAL:
+        if FILE_BATCH.take(state, batch, "cancelling", state.clock.now()) is None:
             raise bad_request(
                 f"Cannot cancel a file batch that has already {batch['status']}: {batch['id']}."
             )
-        now = state.clock.now()
-        kind = files_kind(batch["vector_store_id"])
-        for item in batch_files(state, batch):
-            if item["status"] == "in_progress":
-                item["_cancel_at"] = now + CANCELLING_SECONDS
-                state.store.put(kind, item)
-        batch.update(status="cancelling", _cancelling_at=now)
         state.store.put(BATCH, batch)
         return refresh_batch(state, batch)
