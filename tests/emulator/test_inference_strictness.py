@@ -146,10 +146,10 @@ def test_a_line_that_is_not_json_fails_the_batch(api, emu, raw):
 
 def test_the_models_the_responder_knows_are_the_ones_listed(api):
     from airflow_openai.emulator.core.model_names import KNOWN_MODELS
-    from airflow_openai.emulator.inference.routes_models import BUILT_IN
+    from airflow_openai.emulator.inference.catalog import CREATED, IMAGE, MODERATION, SPEECH, TRANSCRIPTION
 
-    assert {name for name, _ in BUILT_IN} == set(KNOWN_MODELS)
-    assert {model["id"] for model in api.get("/models").json()["data"]} >= set(KNOWN_MODELS)
+    assert set(CREATED) == set(KNOWN_MODELS) | {*MODERATION, *IMAGE, *SPEECH, *TRANSCRIPTION}
+    assert {model["id"] for model in api.get("/models").json()["data"]} == set(CREATED)
 
 
 def _chat_batch(api, raw: bytes) -> dict:

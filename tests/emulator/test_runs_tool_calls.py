@@ -10,7 +10,8 @@ import re
 import jsonschema
 import pytest
 
-from airflow_openai.emulator.assistants import regex_example, tool_calls
+from airflow_openai.emulator.assistants import tool_calls
+from airflow_openai.emulator.core import regex_example
 
 SCHEMAS = [
     {"type": "object", "properties": {}},

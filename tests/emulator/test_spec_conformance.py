@@ -4,8 +4,8 @@ all of them got a checked success. Here: files and uploads, batches, models and 
 that every served operation belongs to a group. The other groups: `test_fine_tuning_spec`,
 `test_vector_stores_spec`, `test_runs_spec` (assistants) and `test_organization_spec`.
 
-Streaming (`stream: true` on chat and completions) is not checked: the emulator does not stream, it
-answers every call with one JSON body, which is what is checked here.
+Streamed answers (`stream: true` on chat and completions) are checked chunk by chunk against the stream's
+schema, and must end with `[DONE]`. Moderations, images and audio: `test_inference_spec`.
 """
 
 from __future__ import annotations
@@ -175,6 +175,13 @@ def test_models_and_inference_answer_what_the_spec_allows(checked, emu):
         },
     )
     client.post("chat/completions", json={**chat, "max_completion_tokens": 1})  # cut short
+    client.post("chat/completions", json={**chat, "stop": ["hi"]})
+    tools = [{"type": "function", "function": {"name": "look_up", "parameters": schema, "strict": True}}]
+    client.post("chat/completions", json={**chat, "tools": tools, "tool_choice": "required"})
+    streamed = {**chat, "stream": True, "n": 2, "logprobs": True, "top_logprobs": 1}
+    client.post("chat/completions", json={**streamed, "stream_options": {"include_usage": True}})
+    client.post("chat/completions", json={**chat, "stream": True, "tools": tools, "tool_choice": "required"})
+    client.post("completions", json={"model": "gpt-3.5-turbo-instruct", "prompt": "hi", "stream": True})
     client.post("completions", json={"model": "gpt-3.5-turbo-instruct", "prompt": "hi"})
     client.post(
         "completions",
@@ -198,6 +205,9 @@ def test_models_and_inference_answer_what_the_spec_allows(checked, emu):
     client.delete(f"models/{tuned}")
 
     client.post("chat/completions", json={**chat, "temperature": 7})
+    client.post("chat/completions", json={**chat, "tool_choice": "required"})  # no tools
+    client.post("chat/completions", json={**chat, "stream_options": {"include_usage": True}})  # no stream
+    client.post("embeddings", json={"model": "text-embedding-ada-002", "input": "hi", "dimensions": 8})
     client.post("chat/completions", json={**chat, "model": "gpt-nope"})
     client.post("completions", json={"model": "gpt-3.5-turbo-instruct"})
     client.post("embeddings", json={"model": "text-embedding-3-small", "input": [1.5]})

@@ -2,7 +2,8 @@
 
 `checked_client(emu)` gives an httpx client whose every answer is validated as it arrives:
 a 2xx against the schema the spec gives the operation and status, anything else against
-`ErrorResponse`. The `Checker` it yields records which (method, path template) got a
+`ErrorResponse`; server-sent events event by event against the stream's schema (`STREAMED`), ending with
+`[DONE]`; audio and text transcripts as non-empty bodies of their content type (`NOT_JSON`). The `Checker` it yields records which (method, path template) got a
 checked success, so a group's test can assert it exercised every operation of the group the
 emulator serves (`Checker.assert_covers`). `served_operations()` reads those operations from
 the emulator's own app, so a route added to the emulator is a route the check must cover.
@@ -14,6 +15,7 @@ reason: nothing else is excused, and a defect a group's answers no longer hit fa
 from __future__ import annotations
 
 import copy
+import json
 import re
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +38,8 @@ or a named fault (see `faults_of`); where is the dotted path in the answer, `*` 
 ANY_SCHEMA = "*"
 EMPTY_LIST_IDS = "an empty list without first_id/last_id"
 JSON_SCHEMA_TYPE = "json_schema.type"
+NUMBER_DURATION = "a number where the spec types a string"
+BASE64_EMBEDDING = "a base64 string where the spec types an array"
 
 
 def _unexpected(field: str) -> str:
@@ -86,6 +90,38 @@ SPEC_DEFECTS: dict[DefectKey, str] = {
     ("ListAuditLogsResponse", _unexpected("user_agent"), "data.*.actor.session"): (
         "AuditLogActorSession lacks `user_agent`, which the spec's own examples show"
     ),
+    ("CreateEmbeddingResponse", BASE64_EMBEDDING, "data.*.embedding"): (
+        "Embedding types `embedding` as an array of numbers only, but `encoding_format: base64` (which the "
+        "official SDK sends by default) answers the base64 of its float32s, as the request schema offers"
+    ),
+    ("CreateChatCompletionStreamResponse", "None is not of type 'object'", "usage"): (
+        "the stream chunk's `usage` is not nullable, but with `stream_options.include_usage` the service sends "
+        "`usage: null` on every chunk before the last, as the spec's own description of the option says"
+    ),
+    **{
+        ("CreateCompletionResponse", fault, "choices.*.finish_reason"): (
+            "the spec gives a streamed completion the schema of the whole answer, whose `finish_reason` is not "
+            "nullable, but every chunk before a choice's last has `finish_reason: null`"
+        )
+        for fault in (
+            "None is not of type 'string'",
+            "None is not one of ['stop', 'length', 'content_filter']",
+        )
+    },
+    **_at(
+        [("CreateTranscriptionResponseVerboseJson", ""), ("CreateTranslationResponseVerboseJson", "")],
+        _unexpected("task"),
+        "the verbose answers lack `task` (`transcribe` or `translate`), which the spec's own examples show",
+    ),
+    **_at(
+        [
+            ("CreateTranscriptionResponseVerboseJson", "duration"),
+            ("CreateTranslationResponseVerboseJson", "duration"),
+        ],
+        NUMBER_DURATION,
+        "`duration` is typed as a string, but the spec's own examples, the service and the SDK's types have a "
+        "number of seconds",
+    ),
 }
 """The spec's own faults, each with its reason: the only mismatches the check forgives."""
 
@@ -93,12 +129,26 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "files": ("/files", "/uploads"),
     "batches": ("/batches",),
     "inference": ("/models", "/chat/completions", "/completions", "/embeddings"),
+    "media": ("/moderations", "/images", "/audio"),
     "fine_tuning": ("/fine_tuning",),
     "vector_stores": ("/vector_stores",),
     "assistants": ("/assistants", "/threads"),
     "organization": ("/organization",),
 }
 """Each route group and the path prefixes of its operations in the spec."""
+
+STREAMED: dict[Operation, str] = {
+    ("POST", "/chat/completions"): "CreateChatCompletionStreamResponse",
+    ("POST", "/completions"): "CreateCompletionResponse",
+}
+"""The operations that answer `stream: true` with server-sent events, and the schema of each event's data."""
+NOT_JSON: dict[Operation, tuple[str, ...]] = {
+    ("POST", "/audio/speech"): ("audio/wav", "audio/pcm"),
+    ("POST", "/audio/transcriptions"): ("text/plain",),
+    ("POST", "/audio/translations"): ("text/plain",),
+}
+"""The operations that may answer a body that is not JSON (audio; the text, srt and vtt transcripts), and its
+content types: such a body is checked to be one of them and not empty, as the spec says no more of it."""
 
 _PARAMETER = re.compile(r"\{[^}]+\}")
 
@@ -189,6 +239,11 @@ def faults_of(spec: dict[str, Any], error: jsonschema.ValidationError) -> list[s
         and error.message in ("'first_id' is a required property", "'last_id' is a required property")
     ):
         return [EMPTY_LIST_IDS]
+    last = error.absolute_path[-1] if error.absolute_path else None
+    if error.validator == "type" and error.validator_value == "string" and last == "duration":
+        return [NUMBER_DURATION] if isinstance(instance, int | float) else [error.message]
+    if error.validator == "type" and error.validator_value == "array" and last == "embedding":
+        return [BASE64_EMBEDDING] if isinstance(instance, str) else [error.message]
     if isinstance(instance, dict) and instance.get("type") == "json_schema":
         schema = copy.deepcopy(spec["components"]["schemas"]["ResponseFormatJsonSchema"])
         schema["properties"]["json_schema"]["required"] = ["name"]
@@ -230,28 +285,65 @@ class Checker:
         response.read()
         method, status = response.request.method, response.status_code
         template, operation = spec_operation(self.spec, method, response.request.url.path)
-        if 200 <= status < 300:
-            responses = operation["responses"]
-            content = responses.get(str(status), responses.get("200", {})).get("content", {})
-            schema = content["application/json"]["schema"]
-            name = schema["$ref"].rsplit("/", 1)[-1] if "$ref" in schema else f"{method} {template}"
+        content_type = response.headers.get("content-type", "")
+        if 200 <= status < 300 and content_type.startswith("text/event-stream"):
+            self._check_events(method, template, response.text)
+        elif (
+            200 <= status < 300
+            and (method, template) in NOT_JSON
+            and not content_type.startswith("application/json")
+        ):
+            kinds = NOT_JSON[(method, template)]
+            assert content_type.startswith(kinds) and response.content, (
+                f"{method} {template} -> {status} answered {content_type!r} ({len(response.content)} bytes)"
+            )
         else:
-            schema, name = {"$ref": "#/components/schemas/ErrorResponse"}, "ErrorResponse"
-        is_json = response.headers.get("content-type", "").startswith("application/json")
-        answer = response.json() if is_json else response.text
-        errors = []
-        for error in _validator(self.closed, name, schema).iter_errors(answer):
-            met = defects_met(self.spec, name, error)
-            if met is None:
-                errors.append(error)
+            if 200 <= status < 300:
+                responses = operation["responses"]
+                content = responses.get(str(status), responses.get("200", {})).get("content", {})
+                schema = content["application/json"]["schema"]
             else:
-                self.excused |= met
-        assert not errors, (
-            f"{method} {template} -> {status} breaks {name}: {errors[0].message} at {list(errors[0].absolute_path)}"
-        )
+                schema = {"$ref": "#/components/schemas/ErrorResponse"}
+            answer = response.json() if content_type.startswith("application/json") else response.text
+            self._validate(method, template, status, schema, answer)
         assert response.headers["x-request-id"].startswith("req_")
-        self.validated.add(name)
         self.answered.add((method, template, status))
+
+    def _check_events(self, method: str, template: str, text: str) -> None:
+        """Each event's data against the stream's schema, the last one `[DONE]`."""
+        name = STREAMED.get((method, template))
+        assert name is not None, f"{method} {template} answered server-sent events"
+        data = [line.removeprefix("data: ") for line in text.split("\n\n") if line.startswith("data: ")]
+        assert data and data[-1] == "[DONE]", f"{method} {template}: the stream does not end with [DONE]"
+        assert len(data) > 1, f"{method} {template}: the stream has no chunk"
+        for item in data[:-1]:
+            self._validate(method, template, 200, {"$ref": f"#/components/schemas/{name}"}, json.loads(item))
+
+    def _validate(self, method: str, template: str, status: int, schema: dict[str, Any], answer: Any) -> None:
+        """`answer` against `schema`: a `oneOf` of named schemas passes when one of them does."""
+        branches = [branch["$ref"] for branch in schema.get("oneOf", ()) if "$ref" in branch]
+        if len(branches) != len(schema.get("oneOf", [None])):
+            branches = []
+        candidates = [{"$ref": ref} for ref in branches] or [schema]
+        failures = []
+        for candidate in candidates:
+            name = candidate["$ref"].rsplit("/", 1)[-1] if "$ref" in candidate else f"{method} {template}"
+            errors, excused = [], set()
+            for error in _validator(self.closed, name, candidate).iter_errors(answer):
+                met = defects_met(self.spec, name, error)
+                if met is None:
+                    errors.append(error)
+                else:
+                    excused |= met
+            if not errors:
+                self.excused |= excused
+                self.validated.add(name)
+                return
+            failures.append((name, errors[0]))
+        name, first = failures[0]
+        raise AssertionError(
+            f"{method} {template} -> {status} breaks {name}: {first.message} at {list(first.absolute_path)}"
+        )
 
     def covered(self) -> set[Operation]:
         """The operations that got a checked success."""

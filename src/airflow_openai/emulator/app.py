@@ -42,6 +42,10 @@ from airflow_openai.emulator.fine_tuning import routes as fine_tuning
 from airflow_openai.emulator.fine_tuning import routes_control as fine_tuning_control
 from airflow_openai.emulator.fine_tuning import routes_dashboard as fine_tuning_dashboard
 from airflow_openai.emulator.inference import routes as inference
+from airflow_openai.emulator.inference import routes_audio as audio
+from airflow_openai.emulator.inference import routes_control as inference_control
+from airflow_openai.emulator.inference import routes_image_files as image_files
+from airflow_openai.emulator.inference import routes_images as images
 from airflow_openai.emulator.inference import routes_models as models
 from airflow_openai.emulator.inference import tuned_answers
 from airflow_openai.emulator.organization import routes_audit_logs as audit_logs
@@ -80,6 +84,8 @@ def create_app(state: EmulatorState) -> Any:
         fine_tuning.router,
         models.router,
         inference.router,
+        images.router,
+        audio.router,
         vector_stores.router,
         vector_store_files.router,
         vector_store_file_batches.router,
@@ -92,6 +98,8 @@ def create_app(state: EmulatorState) -> Any:
         api.include_router(router, prefix="/v1")
     for router in (
         control.router,
+        inference_control.router,
+        image_files.router,
         batches_control.router,
         fine_tuning_control.router,
         vector_stores_control.router,

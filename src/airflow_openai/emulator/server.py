@@ -199,6 +199,28 @@ class Emulator:
     def rate_limit(self, requests_per_minute: int | None) -> None:
         self._post("/rate_limit", {"requests_per_minute": requests_per_minute})
 
+    def limit_inference(
+        self,
+        requests_per_minute: int | None = None,
+        tokens_per_minute: int | None = None,
+        *,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Rate-limit model calls (chat, completions, embeddings, moderations, images, audio) per key, as the
+        service does: each key (or only `key`) gets these requests and tokens per minute, answered with
+        `x-ratelimit-*` headers and, past them, 429 `rate_limit_exceeded` with `retry-after`. None lifts a
+        limit. Returns the limits now set."""
+        body = {
+            "requests_per_minute": requests_per_minute,
+            "tokens_per_minute": tokens_per_minute,
+            "key": key,
+        }
+        return self._post("/rate_limits", body)
+
+    def set_latency(self, latency_ms: int) -> None:
+        """Add this many milliseconds to every model call admitted (0 removes it)."""
+        self._post("/latency", {"latency_ms": latency_ms})
+
     def requests(self, path: str = "*", method: str = "*") -> int:
         """API requests received since the last reset whose method and path match these globs,
         e.g. ``emu.requests("/v1/files/*/content", method="GET")``."""

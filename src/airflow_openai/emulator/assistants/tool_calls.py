@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from airflow_openai.emulator.assistants import regex_example
+from airflow_openai.emulator.core import regex_example
 
 MAX_DEPTH = 24
 FORMATS = {

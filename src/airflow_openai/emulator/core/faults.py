@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+import math
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+
+from airflow_openai.emulator.core.durations import duration
 
 TRUNCATE_FRAMINGS = ("chunked", "clean", "length")
 
@@ -197,7 +200,9 @@ class Faults:
         return None
 
     def rate_limit(self, key: str) -> tuple[bool, dict[str, str]]:
-        """Whether `key` may make this request under its requests-per-minute limit, and the `x-ratelimit-*` headers."""
+        """Whether `key` may make this request under its requests-per-minute limit (on every route, counted
+        over the last 60 s), and the `x-ratelimit-*` headers. The limits of inference calls alone, on
+        requests and tokens as the service keeps them, are inference's (`inference.rate_limits`)."""
         limit = self.requests_per_minute
         if not limit:
             return True, {}
@@ -209,14 +214,17 @@ class Faults:
             if len(window) >= limit:
                 wait = 60 - (now - window[0])
                 return False, {
-                    "retry-after": str(max(1, round(wait))),
+                    "retry-after": str(max(1, math.ceil(wait))),
+                    "retry-after-ms": str(max(1, math.ceil(wait * 1000))),
                     "x-ratelimit-limit-requests": str(limit),
                     "x-ratelimit-remaining-requests": "0",
-                    "x-ratelimit-reset-requests": f"{wait:.3f}s",
+                    "x-ratelimit-reset-requests": duration(wait),
                 }
             window.append(now)
             remaining = limit - len(window)
+            reset = 60 - (now - window[0])
         return True, {
             "x-ratelimit-limit-requests": str(limit),
             "x-ratelimit-remaining-requests": str(remaining),
+            "x-ratelimit-reset-requests": duration(reset),
         }

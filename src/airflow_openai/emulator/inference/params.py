@@ -2,6 +2,8 @@
 
 Types are strict (`"two"` is not an integer, `true` is not a number) and ranges are the API's
 (`temperature` 0-2, `top_p` 0-1, `n` 1-128...). Unknown fields pass: the API adds some often.
+Rules that join fields (a `tool_choice` without `tools`...) are `param_rules`', and so are those
+that depend on the model (`dimensions` on a model without them), which only the emulator applies.
 A refusal is the API's 400 envelope naming the parameter; an unknown model is a 404
 `model_not_found`. Only the built-in responder applies these rules: a custom responder or an
 upstream server decides for itself.
@@ -16,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from airflow_openai.emulator.core.model_names import known_model
+from airflow_openai.emulator.inference import param_rules
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -62,6 +65,41 @@ class _ResponseFormat(BaseModel):
     json_schema: _JsonSchema | None = None
 
 
+class _Function(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")]
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class _Tool(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    type: Literal["function"]
+    function: _Function
+
+
+class _Named(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    name: Annotated[str, Field(min_length=1)]
+
+
+class _NamedToolChoice(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    type: Literal["function"]
+    function: _Named
+
+
+class _StreamOptions(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    include_usage: bool | None = None
+
+
 class CreateChatCompletionRequest(_Sampling):
     messages: Annotated[list[_Message], Field(min_length=1)]
     max_tokens: Annotated[int, Field(ge=1)] | None = None
@@ -69,6 +107,10 @@ class CreateChatCompletionRequest(_Sampling):
     logprobs: bool | None = None
     top_logprobs: Annotated[int, Field(ge=0, le=20)] | None = None
     response_format: _ResponseFormat | None = None
+    tools: Annotated[list[_Tool], Field(max_length=128)] | None = None
+    tool_choice: Literal["none", "auto", "required"] | _NamedToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    stream_options: _StreamOptions | None = None
 
 
 class CreateCompletionRequest(_Sampling):
@@ -78,6 +120,7 @@ class CreateCompletionRequest(_Sampling):
     echo: bool | None = None
     logprobs: Annotated[int, Field(ge=0, le=5)] | None = None
     suffix: str | None = None
+    stream_options: _StreamOptions | None = None
 
 
 class CreateEmbeddingRequest(_Params):
@@ -130,6 +173,9 @@ def check(url: str, body: Any) -> tuple[int, dict[str, Any]] | None:
             "model",
             "model_not_found",
         )
+    for_model = param_rules.model_refusal(url, body)
+    if for_model is not None:
+        return error(400, for_model.message, for_model.param, for_model.code)
     return None
 
 
@@ -160,6 +206,9 @@ def _parameter_refusal(model: type[_Params], url: str, body: Any) -> tuple[int, 
         return _refusal(exc)
     if json_word_missing(url, body):
         return error(400, JSON_WORD_MESSAGE, "messages", None)
+    combined = param_rules.refusal(url, body)
+    if combined is not None:
+        return error(400, combined.message, combined.param, combined.code)
     return None
 
 
@@ -181,7 +230,7 @@ def json_word_missing(url: str, body: dict[str, Any]) -> bool:
 def _is_union_tag(part: str) -> bool:
     """Pydantic names the member of a union it tried (`str`, `list[str]`, `constrained-int`...) in
     an error's location; the API's `param` has only field names and indices."""
-    return "[" in part or part in _TAGS or part.startswith(("constrained-", "function-"))
+    return "[" in part or part in _TAGS or part.startswith(("constrained-", "function-", "_"))
 
 
 def _param(loc: tuple[Any, ...]) -> str:
@@ -230,6 +279,7 @@ _BOUNDS = {
 
 
 def _refusal(exc: ValidationError) -> tuple[int, dict[str, Any]]:
+    """The API's 400 for the first error of `exc`: its parameter, wording and code."""
     first = exc.errors()[0]
     param = _param(tuple(first["loc"]))
     kind = first["type"]
@@ -258,6 +308,10 @@ def _refusal(exc: ValidationError) -> tuple[int, dict[str, Any]]:
     ):
         return error(400, f"Invalid value for '{param}': {first['msg']}.", param, "invalid_value")
     return error(400, f"Invalid type for '{param}': {first['msg']}.", param, "invalid_type")
+
+
+refusal_of = _refusal
+"""The API's 400 for a validation error, for the bodies of inference's other endpoints (`strict_bodies`)."""
 
 
 def has_lone_surrogate(value: Any) -> bool:

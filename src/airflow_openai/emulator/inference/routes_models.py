@@ -1,4 +1,5 @@
-"""`/v1/models`: the emulator's built-in models, plus any stored ones (fine-tuned models).
+"""`/v1/models`: the emulator's built-in models (`catalog`), plus any stored ones (fine-tuned models).
+A dated snapshot of a built-in model is found by `GET /v1/models/{snapshot}`, as chat accepts it.
 
 Fine-tuning jobs are brought up to date first (through `state.seams.catch_up`, see `core.seams`),
 so the models (and checkpoint models) that jobs have made by now are listed even if no one
@@ -16,29 +17,18 @@ from airflow_openai.emulator.core.errors import EmulatorError, not_found
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.core.store import public
 from airflow_openai.emulator.core.web import emulator
+from airflow_openai.emulator.inference.catalog import CREATED, created
 
 router = APIRouter()
 
-BUILT_IN = [
-    ("gpt-4o-mini", 1721172741),
-    ("gpt-4o", 1715367049),
-    ("gpt-4.1-mini", 1744318173),
-    ("gpt-3.5-turbo", 1677610602),
-    ("gpt-3.5-turbo-instruct", 1692901427),
-    ("babbage-002", 1692634615),
-    ("davinci-002", 1692634301),
-    ("text-embedding-3-small", 1705948997),
-    ("text-embedding-3-large", 1705953180),
-    ("text-embedding-ada-002", 1671217299),
-]
+
+def _built_in(name: str, made: int) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": made, "owned_by": "system"}
 
 
 async def _all_models(state: EmulatorState) -> list[dict[str, Any]]:
     await run_in_threadpool(state.seams.catch_up, state, "model")
-    built_in = [
-        {"id": name, "object": "model", "created": created, "owned_by": "system"}
-        for name, created in BUILT_IN
-    ]
+    built_in = [_built_in(name, created) for name, created in CREATED.items()]
     return built_in + [public(obj) for obj in state.store.all("model", newest_first=False)]
 
 
@@ -52,6 +42,9 @@ async def get_model(model: str, state: EmulatorState = Depends(emulator)) -> Any
     for obj in await _all_models(state):
         if obj["id"] == model:
             return obj
+    made = created(model)
+    if made is not None:  # a dated snapshot: the service answers it, as chat accepts it
+        return _built_in(model, made)
     raise EmulatorError(404, f"The model '{model}' does not exist", param="model", code="model_not_found")
 
 
@@ -59,7 +52,7 @@ async def get_model(model: str, state: EmulatorState = Depends(emulator)) -> Any
 async def delete_model(model: str, state: EmulatorState = Depends(emulator)) -> Any:
     await run_in_threadpool(state.seams.catch_up, state, "model")
     if not state.store.delete("model", model):
-        if any(name == model for name, _ in BUILT_IN):
+        if created(model) is not None:
             raise EmulatorError(
                 403, "You may only delete fine-tuned models you own", type="invalid_request_error"
             )

@@ -1,4 +1,5 @@
-"""A short string matching a regular expression, so a tool call's string argument can satisfy its `pattern`.
+"""A short string matching a regular expression, so a generated string (a tool call's argument, a
+structured output's field) can satisfy its `pattern`: shared by assistants' tool calls and inference.
 
 It walks the pattern as Python's own parser reads it: a literal is itself, a class its
 first member (`\\d` is `0`, `\\w` is `a`, `[A-Z]` is `A`), a repeat its minimum count (once
