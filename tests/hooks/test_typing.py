@@ -16,10 +16,16 @@ import pytest
 
 from airflow_openai.client import endpoints
 from airflow_openai.client.endpoints import (
+    audio,
     batches,
+    chat,
+    completions,
+    embeddings,
     files,
     fine_tuning,
+    images,
     models,
+    moderations,
     organization,
     runs,
     vector_stores,
@@ -28,7 +34,21 @@ from airflow_openai.hooks import api_methods
 from airflow_openai.hooks.openai import OpenAIHook
 
 ROOT = Path(__file__).resolve().parents[2]
-ENDPOINT_MODULES = (batches, files, fine_tuning, models, organization, runs, vector_stores)
+ENDPOINT_MODULES = (
+    audio,
+    batches,
+    chat,
+    completions,
+    embeddings,
+    files,
+    fine_tuning,
+    images,
+    models,
+    moderations,
+    organization,
+    runs,
+    vector_stores,
+)
 MIXINS = tuple(
     value
     for value in vars(api_methods).values()
@@ -90,10 +110,20 @@ def test_method_keeps_the_builders_name_doc_and_parameters(name):
         ("list_files", "Iterator[OpenAIFile]"),
         ("aget_batch", "Coroutine[Any, Any, Batch]"),
         ("alist_fine_tuning_events", "AsyncIterator[FineTuningJobEvent]"),
+        ("create_chat_completion", "CreateChatCompletionResponse"),
+        ("stream_chat_completion", "ChunkStream[CreateChatCompletionStreamResponse]"),
+        ("astream_completion", "AsyncChunkStream[CreateCompletionResponse]"),
     ],
 )
 def test_signature_shows_what_the_method_returns(name, returns):
     assert inspect.signature(getattr(OpenAIHook, name)).return_annotation == returns
+
+
+def test_stream_builders_and_only_they_return_stream_calls():
+    """As for lists: a streamed call built as a plain `ApiCall` would be typed as returning one model."""
+    for name, build in BUILDERS.items():
+        annotation = inspect.signature(build).return_annotation
+        assert annotation.startswith("StreamCall[") == name.startswith("stream_"), (name, annotation)
 
 
 def test_list_builders_and_only_they_return_list_calls():
@@ -119,6 +149,7 @@ reveal_type(hook.list_files)
 reveal_type(hook.aget_batch)
 reveal_type(hook.alist_fine_tuning_events)
 reveal_type(hook.create_fine_tuning_job)
+reveal_type(hook.stream_chat_completion)
 
 async def use() -> None:
     reveal_type(await hook.aget_batch("batch_1"))
@@ -126,6 +157,8 @@ async def use() -> None:
         reveal_type(event)
     for file in hook.list_files(purpose="batch"):
         reveal_type(file)
+    async for chunk in hook.astream_chat_completion("gpt-4o-mini", []):
+        reveal_type(chunk)
     hook.get_batch(1)
 """
 
@@ -138,9 +171,13 @@ EXPECTED = [
     " -> typing.AsyncIterator[airflow_openai.models.fine_tuning.FineTuningJobEvent]",
     "def (model: builtins.str, training_file: builtins.str, **options: Any)"
     " -> airflow_openai.models.fine_tuning.FineTuningJob",
+    "def (model: builtins.str, messages: typing.Sequence[typing.Mapping[builtins.str, builtins.object]],"
+    " **options: builtins.object)"
+    " -> airflow_openai.client.sse.ChunkStream[airflow_openai.models.chat.CreateChatCompletionStreamResponse]",
     "airflow_openai.models.batches.Batch",
     "airflow_openai.models.fine_tuning.FineTuningJobEvent",
     "airflow_openai.models.files.OpenAIFile",
+    "airflow_openai.models.chat.CreateChatCompletionStreamResponse",
 ]
 
 
@@ -168,7 +205,7 @@ def test_mypy_sees_each_methods_parameters_and_result(tmp_path):
     assert [_short(kind) for kind in revealed] == [_short(kind) for kind in EXPECTED], stdout
     errors = [line for line in stdout.splitlines() if ": error:" in line]
     assert len(errors) == 1, stdout
-    assert f"{snippet.name}:17: error:" in errors[0], errors[0]
+    assert f"{snippet.name}:20: error:" in errors[0], errors[0]
     assert 'incompatible type "int"; expected "str"' in errors[0], errors[0]
 
 

@@ -2,7 +2,9 @@
 
 `calls` describe API calls as plain data, `errors` maps responses to exceptions,
 `transient` says which failures pass by waiting, `policy` retries them (with tenacity), and
-`transport` runs calls through httpx (one async client per event loop, `loop_clients`).
+`transport` runs calls through httpx (one async client per event loop, `loop_clients`);
+`checked` refuses request bodies their spec-named models refuse, `sse` reads streamed answers
+and `rate_limits` the `x-ratelimit-*` headers of every answer.
 """
 
 from airflow_openai.client.errors import (
@@ -15,12 +17,14 @@ from airflow_openai.client.errors import (
     ConflictError,
     IncompleteDownloadError,
     InternalServerError,
+    InvalidRequestError,
     InvalidResponseError,
     MissingCredentialsError,
     NotFoundError,
     OpenAIError,
     PermissionDeniedError,
     RateLimitError,
+    StreamError,
     UnencodableTextError,
     UnprocessableEntityError,
 )
@@ -37,12 +41,14 @@ __all__ = [
     "ConflictError",
     "IncompleteDownloadError",
     "InternalServerError",
+    "InvalidRequestError",
     "InvalidResponseError",
     "MissingCredentialsError",
     "NotFoundError",
     "OpenAIError",
     "PermissionDeniedError",
     "RateLimitError",
+    "StreamError",
     "UnencodableTextError",
     "UnprocessableEntityError",
 ]

@@ -51,8 +51,8 @@ class CallAttempts:
         self.lost = error
         if self.call.reconcile is None:
             raise AnswerLostError(
-                f"{self.call.describe} was sent and its answer was lost ({error}); it is not sent again, "
-                "because what it may have created cannot be looked up: check for it before trying again"
+                f"{self.call.describe} was sent and its answer was lost ({error}); it is not sent again: the "
+                "service may have done it, and charged for it, already, and that cannot be looked up"
             ) from error
 
     def worth_a_last_look(self, error: BaseException) -> bool:

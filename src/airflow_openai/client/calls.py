@@ -88,7 +88,9 @@ class ApiCall(Generic[T]):
     """One request to the OpenAI API and the parser of its JSON answer.
 
     With `paginated`, `parse` reads one element of the list's `data`, and the
-    transports follow the cursor (`after` / `has_more`, and `last_id` where given).
+    transports follow the cursor (`after` / `has_more`, and `last_id` where given). With
+    `streamed`, the answer is a stream of server-sent events and `parse` reads each one's
+    JSON; with `text`, the answer is plain text, handed to `parse` as a `str`.
 
     What may happen when the answer is lost (the request was sent, then the connection
     dropped, timed out or a 5xx came back) is decided here, per call: reads and deletes
@@ -102,9 +104,11 @@ class ApiCall(Generic[T]):
     parse: Callable[[Any], T]
     params: Mapping[str, Any] | None = None
     json: Any = None
-    form: Mapping[str, str] | None = None
+    form: Mapping[str, str | list[str]] | None = None
     files: Mapping[str, MultipartFile] | None = None
     paginated: bool = False
+    streamed: bool = False
+    text: bool = False
     repeatable: bool = False
     reconcile: Reconcile[T] | None = field(default=None, compare=False)
 
@@ -161,6 +165,15 @@ class ListCall(ApiCall[T]):
     """
 
     paginated: bool = field(default=True, init=False)
+
+
+@dataclass(frozen=True)
+class StreamCall(ApiCall[T]):
+    """A call whose answer streams in as server-sent events (`"stream": true`): what the builders of
+    streamed calls return. Always `streamed`; the hook's bound methods promise a `ChunkStream[T]`
+    (and an `AsyncChunkStream[T]`) of the parsed events, ending at `[DONE]`."""
+
+    streamed: bool = field(default=True, init=False)
 
 
 def raw_json(value: Any) -> Any:

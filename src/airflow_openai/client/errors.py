@@ -37,6 +37,21 @@ class UnencodableTextError(OpenAIError, ValueError):
         super().__init__(f"Cannot send {request}: {field} {reason}; the request was not sent")
 
 
+class InvalidRequestError(OpenAIError, ValueError):
+    """A request body its spec-named request model refuses (a missing field, a wrong type, a value
+    out of range, a value the spec does not list), refused before sending.
+
+    `field` names where (``temperature``, ``messages[0].role``), `reason` what is wrong there.
+    Never transient: sending again would send the same body.
+    """
+
+    def __init__(self, request: str, field: str, reason: str) -> None:
+        self.request = request
+        self.field = field
+        self.reason = reason
+        super().__init__(f"Cannot send {request}: {field}: {reason}; the request was not sent")
+
+
 class APIConnectionError(OpenAIError):
     """The request never got a complete HTTP answer (refused, reset, DNS, TLS, cut short...).
 
@@ -114,6 +129,11 @@ class APIStatusError(OpenAIError):
         if self.request_id:
             details.append(f"request_id={self.request_id}")
         return f"{self.message} ({', '.join(details)})"
+
+
+class StreamError(APIStatusError):
+    """An error event in the middle of a streamed answer (after a success status): the answer
+    stops there. Carries the event's `type`, `code`, `param` and `message`."""
 
 
 class BadRequestError(APIStatusError):

@@ -190,6 +190,11 @@ def parse_page(call: ApiCall[T], page: Any, response: httpx.Response) -> list[T]
     return [parse_answer(call, item, response) for item in data or []]
 
 
+def answer_of(call: ApiCall[Any], response: httpx.Response) -> Any:
+    """What the call's parser reads: the answer's text for a call answered in plain text, else its JSON."""
+    return response.text if call.text else decode_json(call, response)
+
+
 def decode_json(call: ApiCall[Any], response: httpx.Response) -> Any:
     """The JSON of a successful answer, or an `InvalidResponseError` naming the request."""
     try:

@@ -45,7 +45,8 @@ def check_fields(call: ApiCall[Any]) -> None:
         _check_text(call, f"query parameter {name!r}", value)
         _check_text(call, "a query parameter's name", name)
     for name, value in (call.form or {}).items():
-        _check_text(call, f"form field {name!r}", value)
+        for item in value if isinstance(value, list) else [value]:
+            _check_text(call, f"form field {name!r}", item)
     for name, part in (call.files or {}).items():
         _check_text(call, f"the file name of form part {name!r}", part.filename)
 

@@ -3,8 +3,10 @@
 Each method is the same few lines in both classes: build the request, send it through
 httpx, read the answer with the shared parsers; a failed attempt is retried through tenacity
 (`RetryPolicy.call` / `acall`), and a create whose answer was lost looks for what
-it made first (`CallAttempts`). Everything else lives in `exchange`, `calls`, `attempts`
-and `policy`.
+it made first (`CallAttempts`). Streamed answers (`stream`) are sent the same way and read
+line by line into events (`sse`); their chunks are the caller's as they arrive, so a failure
+among them is raised, never retried. Everything else lives in `exchange`, `calls`,
+`attempts`, `policy` and `sse`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import IO, Any, TypeVar
 
 import httpx
@@ -22,6 +24,7 @@ from airflow_openai.client.calls import RECONCILE_SCAN, ApiCall
 from airflow_openai.client.errors import NotFoundError, OpenAIError
 from airflow_openai.client.exchange import (
     DOWNLOAD_CHUNK,
+    answer_of,
     build_request,
     check_complete,
     client_options,
@@ -33,8 +36,10 @@ from airflow_openai.client.exchange import (
 )
 from airflow_openai.client.loop_clients import IN_FLIGHT, SharedClient, loop_clients
 from airflow_openai.client.policy import RetryPolicy, retried_download
+from airflow_openai.client.rate_limits import LatestRateLimits
 from airflow_openai.client.settings import ClientSettings
 from airflow_openai.client.sink import Sink
+from airflow_openai.client.sse import EventDecoder, check_event_stream, chunk_of, cut_short
 
 T = TypeVar("T")
 
@@ -49,11 +54,13 @@ class SyncTransport:
         http_client: httpx.Client | None = None,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], Any] = time.sleep,
+        rate_limits: LatestRateLimits | None = None,
     ) -> None:
         self.settings = settings
         self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
         self._client = http_client or httpx.Client(**client_options())
         self._sleep = sleep
+        self.rate_limits = rate_limits or LatestRateLimits()
 
     def _send(self, call: ApiCall[Any], *, stream: bool = False) -> httpx.Response:
         request = build_request(self._client, self.settings, call)
@@ -61,6 +68,7 @@ class SyncTransport:
             response = self._client.send(request, stream=stream)
             if response.is_error or response.is_redirect:  # read whole: a stream is never left open
                 response.read()
+        self.rate_limits.observe(response.headers)
         raise_for_error(response)
         return response
 
@@ -85,7 +93,7 @@ class SyncTransport:
             except OpenAIError as exc:
                 attempts.failed(exc)
                 raise
-            return parse_answer(call, decode_json(call, response), response)
+            return parse_answer(call, answer_of(call, response), response)
 
         try:
             return self.policy.call(call.describe, attempt, self._sleep)
@@ -138,21 +146,59 @@ class SyncTransport:
         """Stream the answer's body into `destination`; with `expected_bytes`, a body of any other
         length is an `IncompleteDownloadError`, retried from the start like a dropped connection."""
         sink = Sink(destination)
+        attempts = CallAttempts(call)
 
         def attempt() -> int:
             sink.restart()
-            response = self._send(call, stream=True)
             try:
-                with translated_transport_errors(response.request):
-                    for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
-                        sink.write(chunk)
-            finally:
-                response.close()
-            check_complete(call, response, sink.written, expected_bytes)
+                response = self._send(call, stream=True)
+                try:
+                    with translated_transport_errors(response.request):
+                        for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                            sink.write(chunk)
+                finally:
+                    response.close()
+                check_complete(call, response, sink.written, expected_bytes)
+            except OpenAIError as exc:
+                attempts.failed(exc)  # a POST's answer (speech) lost on the way is not asked again
+                raise
             return sink.written
 
         with sink.discarded_on_failure():
             return self.policy.call(call.describe, attempt, self._sleep, retried_download)
+
+    def stream(self, call: ApiCall[T]) -> Generator[T, None, None]:
+        """The answer's events as the call's models, until `[DONE]`; the response is closed however
+        the iteration ends. Sending is retried as for `request` (a lost answer is not sent again);
+        once events have arrived, a failure is raised to the caller."""
+        response = self._open(call)
+        try:
+            check_event_stream(call, response)
+            decoder = EventDecoder()
+            with translated_transport_errors(response.request):
+                for line in response.iter_lines():
+                    event = decoder.feed(line)
+                    if event is None:
+                        continue
+                    if event.done:
+                        return
+                    yield chunk_of(call, event, response)
+            raise cut_short(call, response)
+        finally:
+            response.close()
+
+    def _open(self, call: ApiCall[Any]) -> httpx.Response:
+        """Send `call` and return its answer with the body unread, retried as `request` retries."""
+        attempts = CallAttempts(call)
+
+        def attempt() -> httpx.Response:
+            try:
+                return self._send(call, stream=True)
+            except OpenAIError as exc:
+                attempts.failed(exc)
+                raise
+
+        return self.policy.call(call.describe, attempt, self._sleep)
 
     def close(self) -> None:
         self._client.close()
@@ -173,9 +219,11 @@ class AsyncTransport:
         http_client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        rate_limits: LatestRateLimits | None = None,
     ) -> None:
         self.settings = settings
         self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
+        self.rate_limits = rate_limits or LatestRateLimits()
         self._shared: SharedClient | None = None
         if http_client is None:
             self._shared = loop_clients.acquire()
@@ -191,6 +239,7 @@ class AsyncTransport:
                 response = await self._client.send(request, stream=stream)
             if response.is_error or response.is_redirect:
                 await response.aread()
+        self.rate_limits.observe(response.headers)
         raise_for_error(response)
         return response
 
@@ -215,7 +264,7 @@ class AsyncTransport:
             except OpenAIError as exc:
                 attempts.failed(exc)
                 raise
-            return parse_answer(call, decode_json(call, response), response)
+            return parse_answer(call, answer_of(call, response), response)
 
         try:
             return await self.policy.acall(call.describe, attempt, self._sleep)
@@ -269,6 +318,37 @@ class AsyncTransport:
             for item in items:
                 yield item
             next_call = next_call.next_page(page)
+
+    async def stream(self, call: ApiCall[T]) -> AsyncGenerator[T, None]:
+        """As `SyncTransport.stream`."""
+        response = await self._open(call)
+        try:
+            check_event_stream(call, response)
+            decoder = EventDecoder()
+            with translated_transport_errors(response.request):
+                async for line in response.aiter_lines():
+                    event = decoder.feed(line)
+                    if event is None:
+                        continue
+                    if event.done:
+                        return
+                    yield chunk_of(call, event, response)
+            raise cut_short(call, response)
+        finally:
+            await response.aclose()
+
+    async def _open(self, call: ApiCall[Any]) -> httpx.Response:
+        """As `SyncTransport._open`."""
+        attempts = CallAttempts(call)
+
+        async def attempt() -> httpx.Response:
+            try:
+                return await self._send(call, stream=True)
+            except OpenAIError as exc:
+                attempts.failed(exc)
+                raise
+
+        return await self.policy.acall(call.describe, attempt, self._sleep)
 
     async def aclose(self) -> None:
         if self._shared is not None:

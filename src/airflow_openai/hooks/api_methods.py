@@ -2,21 +2,51 @@
 
 Each line binds a builder from `client.endpoints`; the `a`-prefixed twins are for
 triggers and concurrent fan-out. Sync list methods return iterators that page
-through every result; async ones return async iterators.
+through every result; async ones return async iterators. Streamed answers come as a
+`ChunkStream` (async: `AsyncChunkStream`) of their chunks.
 """
 
 from __future__ import annotations
 
 from airflow_openai.client.endpoints import (
     batches,
+    chat,
+    completions,
+    embeddings,
     files,
     fine_tuning,
+    images,
     models,
+    moderations,
     organization,
     runs,
     vector_stores,
 )
 from airflow_openai.hooks.binding import async_api, sync_api
+
+
+class InferenceAPI:
+    """Chat and text completions (whole, or `stream_*` in chunks), embeddings, moderations, images.
+
+    Bodies are checked as the spec's request models before sending. The calls with files (image
+    edits and variations, speech, transcriptions, translations) are in `InferenceFilesMixin`.
+    """
+
+    create_chat_completion = sync_api(chat.create_chat_completion)
+    stream_chat_completion = sync_api(chat.stream_chat_completion)
+    create_completion = sync_api(completions.create_completion)
+    stream_completion = sync_api(completions.stream_completion)
+    create_embedding = sync_api(embeddings.create_embedding)
+    create_moderation = sync_api(moderations.create_moderation)
+    create_image = sync_api(images.create_image)
+
+    acreate_chat_completion = async_api(chat.create_chat_completion)
+    astream_chat_completion = async_api(chat.stream_chat_completion)
+    acreate_completion = async_api(completions.create_completion)
+    astream_completion = async_api(completions.stream_completion)
+    acreate_embedding = async_api(embeddings.create_embedding)
+    acreate_moderation = async_api(moderations.create_moderation)
+    acreate_image = async_api(images.create_image)
 
 
 class FilesAPI:

@@ -3,7 +3,8 @@
 The bound method keeps the builder's parameters and, through the overloads, a return
 type that follows from the builder's: a builder of `ApiCall[T]` gives a method returning
 `T` (async: an awaitable `T`), a builder of `ListCall[T]` one returning `Iterator[T]`
-(async: `AsyncIterator[T]`). Assigned in a class body, the result binds `self` like any
+(async: `AsyncIterator[T]`), a builder of `StreamCall[T]` one returning `ChunkStream[T]`
+(async: `AsyncChunkStream[T]`). Assigned in a class body, the result binds `self` like any
 method, for type checkers as at run time; `inspect.signature` shows `self`, the builder's
 parameters and what the method returns.
 """
@@ -15,7 +16,8 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
-from airflow_openai.client.calls import ApiCall, ListCall
+from airflow_openai.client.calls import ApiCall, ListCall, StreamCall
+from airflow_openai.client.sse import AsyncChunkStream, ChunkStream
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -25,6 +27,8 @@ _RETURNS = {  # (the builder's call type, async) -> what the hook method returns
     ("ListCall", False): "Iterator[{}]",
     ("ApiCall", True): "Coroutine[Any, Any, {}]",
     ("ListCall", True): "AsyncIterator[{}]",
+    ("StreamCall", False): "ChunkStream[{}]",
+    ("StreamCall", True): "AsyncChunkStream[{}]",
 }
 
 
@@ -40,11 +44,14 @@ def _signature(build: Callable[..., Any], is_async: bool) -> inspect.Signature:
 
 
 @overload
+def sync_api(build: Callable[P, StreamCall[T]]) -> Callable[Concatenate[Any, P], ChunkStream[T]]: ...
+@overload
 def sync_api(build: Callable[P, ListCall[T]]) -> Callable[Concatenate[Any, P], Iterator[T]]: ...
 @overload
 def sync_api(build: Callable[P, ApiCall[T]]) -> Callable[Concatenate[Any, P], T]: ...
 def sync_api(build: Callable[P, ApiCall[Any]]) -> Callable[Concatenate[Any, P], Any]:
-    """A blocking hook method: returns the model, or an iterator over every item of a list."""
+    """A blocking hook method: returns the model, an iterator over every item of a list, or the
+    chunks of a streamed answer."""
 
     @functools.wraps(build)
     def method(self: Any, *args: P.args, **kwargs: P.kwargs) -> Any:
@@ -54,9 +61,13 @@ def sync_api(build: Callable[P, ApiCall[Any]]) -> Callable[Concatenate[Any, P], 
     return method
 
 
-# A `ListCall` is an `ApiCall`, so mypy sees the two overloads overlap; the first one wins for
-# every builder annotated `-> ListCall[...]`, and tests/hooks/test_typing.py checks that every
-# list builder is annotated so.
+# A `ListCall` (a `StreamCall`) is an `ApiCall`, so mypy sees the overloads overlap; the first
+# that fits wins for every builder annotated `-> ListCall[...]` (`-> StreamCall[...]`), and
+# tests/hooks/test_typing.py checks that every list and stream builder is annotated so.
+@overload
+def async_api(  # type: ignore[overload-overlap]
+    build: Callable[P, StreamCall[T]],
+) -> Callable[Concatenate[Any, P], AsyncChunkStream[T]]: ...
 @overload
 def async_api(  # type: ignore[overload-overlap]
     build: Callable[P, ListCall[T]],
@@ -64,7 +75,8 @@ def async_api(  # type: ignore[overload-overlap]
 @overload
 def async_api(build: Callable[P, ApiCall[T]]) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, T]]: ...
 def async_api(build: Callable[P, ApiCall[Any]]) -> Callable[Concatenate[Any, P], Any]:
-    """The async twin: returns an awaitable model, or an async iterator over a list."""
+    """The async twin: returns an awaitable model, an async iterator over a list, or the chunks of
+    a streamed answer as an async iterator."""
 
     @functools.wraps(build)
     def method(self: Any, *args: P.args, **kwargs: P.kwargs) -> Any:

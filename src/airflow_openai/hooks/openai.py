@@ -4,50 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
-import mimetypes
-import os
-import shutil
-import tempfile
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from typing import IO, Any, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from typing import Any, TypeVar
 
 from airflow.sdk import BaseHook
 
 from airflow_openai.client.calls import ApiCall
-from airflow_openai.client.endpoints import files
-from airflow_openai.client.exchange import DOWNLOAD_CHUNK, tls_context, tls_context_ready
+from airflow_openai.client.exchange import tls_context, tls_context_ready
 from airflow_openai.client.policy import RetryPolicy
+from airflow_openai.client.rate_limits import LatestRateLimits, RateLimits
 from airflow_openai.client.settings import ClientSettings
-from airflow_openai.client.sink import rewindable
+from airflow_openai.client.sse import AsyncChunkStream, ChunkStream
 from airflow_openai.client.transport import AsyncTransport, SyncTransport
 from airflow_openai.hooks.api_methods import (
     BatchesAPI,
     FilesAPI,
     FineTuningAPI,
+    InferenceAPI,
     ModelsAPI,
     OrganizationAPI,
     RunsAPI,
     VectorStoresAPI,
 )
 from airflow_openai.hooks.connection import settings_from_connection
-from airflow_openai.hooks.off_loop import run_until_done, stoppable
+from airflow_openai.hooks.file_transfers import FileTransfersMixin
+from airflow_openai.hooks.inference_files import InferenceFilesMixin
 from airflow_openai.hooks.waits import WaitsMixin
-from airflow_openai.models import OpenAIFile
 from airflow_openai.provider import CONN_TYPE
-from airflow_openai.storage import open_binary, removed_on_failure
-from airflow_openai.transfers.checks import JSONL_PURPOSES, check_jsonl, check_purpose, check_upload
-from airflow_openai.transfers.part_buffers import PartBuffers
-from airflow_openai.transfers.sources import open_source
-from airflow_openai.transfers.uploader import UploadSettings, UploadStopped, upload_in_parts
 
 T = TypeVar("T")
-
-PathOrFile = str | os.PathLike[str] | IO[bytes]
 
 SETTINGS_TTL = 60.0
 _recent_settings: dict[str, tuple[float, ClientSettings]] = {}
@@ -58,6 +46,9 @@ _settings_lookups: weakref.WeakKeyDictionary[
 
 
 class OpenAIHook(
+    InferenceAPI,
+    InferenceFilesMixin,
+    FileTransfersMixin,
     FilesAPI,
     BatchesAPI,
     FineTuningAPI,
@@ -107,6 +98,13 @@ class OpenAIHook(
         self._sync: SyncTransport | None = None
         self._sync_made = threading.Lock()
         self._async: dict[asyncio.AbstractEventLoop, AsyncTransport] = {}
+        self._rate_limits = LatestRateLimits()
+
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """The `x-ratelimit-*` limits of the latest answer that carried them (inference answers, and
+        a 429's), from this hook's sync or async calls; None before any."""
+        return self._rate_limits.latest
 
     # -- credentials -------------------------------------------------------------------------------
 
@@ -206,7 +204,8 @@ class OpenAIHook(
             with self._sync_made:
                 if self._sync is None:
                     settings = self.settings
-                    self._sync = SyncTransport(settings, policy=self._policy(settings))
+                    policy = self._policy(settings)
+                    self._sync = SyncTransport(settings, policy=policy, rate_limits=self._rate_limits)
         return self._sync
 
     async def atransport(self) -> AsyncTransport:
@@ -217,19 +216,24 @@ class OpenAIHook(
             settings = await self.asettings()
             if not tls_context_ready():  # read the CA bundle off the loop, once per process
                 await asyncio.to_thread(tls_context)
-            transport = self._async[loop] = AsyncTransport(settings, policy=self._policy(settings))
+            transport = AsyncTransport(settings, policy=self._policy(settings), rate_limits=self._rate_limits)
+            self._async[loop] = transport
         return transport
 
     def run_call(self, call: ApiCall[T]) -> T | Iterator[T]:
-        """Execute a call: its model, or an iterator over every page of a list."""
+        """Execute a call: its model, an iterator over every page of a list, or a streamed answer's chunks."""
         if call.paginated:
             return self.transport.paginate(call)
+        if call.streamed:
+            return ChunkStream(self.transport.stream(call))
         return self.transport.request(call)
 
     def arun_call(self, call: ApiCall[T]) -> Any:
-        """Execute a call asynchronously: an awaitable model, or an async iterator over a list."""
+        """Execute a call asynchronously: an awaitable model, or an async iterator over a list or a stream."""
         if call.paginated:
             return self._apaginate(call)
+        if call.streamed:
+            return AsyncChunkStream(self._astream(call))
         return self._arequest(call)
 
     async def _arequest(self, call: ApiCall[T]) -> T:
@@ -239,107 +243,13 @@ class OpenAIHook(
         async for item in (await self.atransport()).paginate(call):
             yield item
 
-    # -- files: bodies streamed, never read whole ------------------------------------------------------
-
-    def create_file(self, file: PathOrFile, purpose: str, filename: str | None = None) -> OpenAIFile:
-        """Upload a file (path or binary file object) in one request, streamed from disk.
-
-        For files over a few hundred MB prefer the Uploads API (`create_upload` and parts).
-        """
-        check_purpose(purpose)
-        with open_binary(file, "rb") as stream:
-            return self.transport.request(files.create_file(stream, purpose, filename or _name_of(file)))
-
-    def upload_file(
-        self,
-        source: Any,
-        purpose: str,
-        *,
-        filename: str | None = None,
-        mime_type: str | None = None,
-        settings: UploadSettings | None = None,
-        stop: threading.Event | None = None,
-        buffers: PartBuffers | None = None,
-    ) -> OpenAIFile:
-        """Upload from a local path, an object storage URI / `ObjectStoragePath`, or a binary file object.
-
-        Checked before any request (purpose, size between 1 byte and 8 GB, `.jsonl` with a JSON
-        object per line for `batch` and `fine-tune`). Files up to `settings.threshold` go in
-        one request; larger ones through the Uploads API in parallel parts, with an md5,
-        in memory bounded by `concurrency × part_size`, cancelled if they cannot finish.
-
-        Setting `stop` (from another thread) ends a large upload after the parts in flight and
-        cancels it on OpenAI, raising `UploadStopped`. Uploads that run side by side can share
-        `buffers` (a `PartBuffers` of at least `part_size` bytes each) to hold that much memory
-        between them rather than each their own.
-        """
-        settings = settings or UploadSettings()
-        if stop is not None and stop.is_set():
-            raise UploadStopped(f"the upload of {source} was stopped before it began")
-        with open_source(source, filename) as opened:
-            check_upload(purpose, opened.filename, opened.size)
-            if purpose in JSONL_PURPOSES and opened.stream.seekable():
-                check_jsonl(opened.stream, opened.filename)
-            if opened.size <= settings.threshold:
-                return self.transport.request(files.create_file(opened.stream, purpose, opened.filename))
-            kind = mime_type or mimetypes.guess_type(opened.filename)[0] or "application/octet-stream"
-            if opened.filename.lower().endswith(".jsonl") and mime_type is None:
-                kind = "text/jsonl"
-            return upload_in_parts(self, opened, purpose, kind, settings, stop, buffers)
-
-    async def aupload_file(
-        self,
-        source: Any,
-        purpose: str,
-        *,
-        filename: str | None = None,
-        mime_type: str | None = None,
-        settings: UploadSettings | None = None,
-    ) -> OpenAIFile:
-        """`upload_file` for an event loop (a trigger, an asyncio fan-out), which it never blocks.
-
-        Opening, reading, hashing and sending parts all block, so the upload runs in a worker
-        thread. Cancelling the awaiting task stops it after the parts in flight and cancels the
-        upload on OpenAI before the cancellation goes on, so nothing is left pending.
-        """
-        await self.asettings()  # the connection is read the async way, not from the worker thread
-        return await run_until_done(
-            functools.partial(
-                self.upload_file, source, purpose, filename=filename, mime_type=mime_type, settings=settings
-            )
-        )
-
-    def download_file(
-        self, file_id: str, destination: PathOrFile, *, stop: threading.Event | None = None
-    ) -> int:
-        """Stream a file's content to a path, an object storage URI / `ObjectStoragePath`, or a binary
-        file object, in constant memory (missing folders are created); returns the byte count.
-        Setting `stop` (from another thread) ends it with `DownloadStopped` at the next chunk.
-
-        The bytes that arrive are checked against the file's size: a body that ends early is
-        downloaded again, and if it cannot be had whole the download fails with
-        `IncompleteDownloadError` and removes what it wrote; a short file is never left looking whole.
-        """
-        expected = self.get_file(file_id).bytes
-        call = files.download_file(file_id)
-        with removed_on_failure(destination), open_binary(destination, "wb", make_local_parents=True) as sink:
-            if rewindable(sink):
-                return self.transport.download(call, stoppable(sink, stop), expected)
-            # An object storage writer or a pipe cannot be wound back for another try: the bytes
-            # are checked in a local spool first, so the destination only ever receives a whole file.
-            with tempfile.TemporaryFile(prefix="openai-download-") as spool:
-                size = self.transport.download(call, stoppable(spool, stop), expected)
-                spool.seek(0)
-                shutil.copyfileobj(spool, stoppable(sink, stop), DOWNLOAD_CHUNK)
-                return size
-
-    async def adownload_file(self, file_id: str, destination: PathOrFile) -> int:
-        """`download_file` for an event loop, which it never blocks: opening, writing and closing the
-        destination (a local disk, a bucket) all block, so the download runs in a worker thread,
-        one chunk in memory at a time. Cancelling the awaiting task stops it at the next chunk;
-        the cancellation goes on once the destination is closed (and a path, removed)."""
-        await self.asettings()  # the connection is read the async way, not from the worker thread
-        return await run_until_done(functools.partial(self.download_file, file_id, destination))
+    async def _astream(self, call: ApiCall[T]) -> AsyncGenerator[T, None]:
+        chunks = (await self.atransport()).stream(call)
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await chunks.aclose()  # closes the response now, not when the generator is collected
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -386,10 +296,3 @@ async def _aextra(conn: Any | None) -> dict[str, Any]:
         return {}
     aextra = getattr(conn, "aextra_dejson", None)
     return dict(await aextra()) if aextra is not None else dict(conn.extra_dejson)
-
-
-def _name_of(file: PathOrFile) -> str:
-    if isinstance(file, str | os.PathLike):
-        return Path(file).name
-    name = getattr(file, "name", None)
-    return Path(name).name if isinstance(name, str) else "upload.bin"

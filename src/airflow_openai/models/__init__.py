@@ -1,6 +1,17 @@
 """Pydantic models of the OpenAI API objects this provider works with, named as in the spec."""
 
-from airflow_openai.models.base import DeletedObject, OpenAIObject
+from airflow_openai.models.audio import (
+    CreateSpeechRequest,
+    CreateTranscriptionRequest,
+    CreateTranscriptionResponseJson,
+    CreateTranscriptionResponseVerboseJson,
+    CreateTranslationRequest,
+    CreateTranslationResponseJson,
+    CreateTranslationResponseVerboseJson,
+    TranscriptionSegment,
+    TranscriptionWord,
+)
+from airflow_openai.models.base import DeletedObject, OpenAIObject, RequestBody
 from airflow_openai.models.batches import (
     BATCH_STATUSES,
     BATCH_TERMINAL_STATUSES,
@@ -12,6 +23,23 @@ from airflow_openai.models.batches import (
     BatchRequestOutput,
     BatchStatus,
 )
+from airflow_openai.models.chat import (
+    ChatCompletionChoice,
+    ChatCompletionMessageToolCall,
+    ChatCompletionResponseMessage,
+    ChatCompletionStreamChoice,
+    ChatCompletionStreamResponseDelta,
+    CompletionUsage,
+    CreateChatCompletionRequest,
+    CreateChatCompletionResponse,
+    CreateChatCompletionStreamResponse,
+)
+from airflow_openai.models.completions import (
+    CompletionChoice,
+    CreateCompletionRequest,
+    CreateCompletionResponse,
+)
+from airflow_openai.models.embeddings import CreateEmbeddingRequest, CreateEmbeddingResponse, Embedding
 from airflow_openai.models.files import UPLOADABLE_PURPOSES, FilePurpose, OpenAIFile, Upload, UploadPart
 from airflow_openai.models.fine_tuning import (
     FINE_TUNING_TERMINAL_STATUSES,
@@ -20,7 +48,19 @@ from airflow_openai.models.fine_tuning import (
     FineTuningJobEvent,
     FineTuningJobStatus,
 )
+from airflow_openai.models.images import (
+    CreateImageEditRequest,
+    CreateImageRequest,
+    CreateImageVariationRequest,
+    Image,
+    ImagesResponse,
+)
 from airflow_openai.models.model import Model
+from airflow_openai.models.moderations import (
+    CreateModerationRequest,
+    CreateModerationResponse,
+    ModerationResult,
+)
 from airflow_openai.models.organization import (
     AuditLog,
     Invite,
@@ -64,15 +104,45 @@ __all__ = [
     "BatchRequestInput",
     "BatchRequestOutput",
     "BatchStatus",
+    "ChatCompletionChoice",
+    "ChatCompletionMessageToolCall",
+    "ChatCompletionResponseMessage",
+    "ChatCompletionStreamChoice",
+    "ChatCompletionStreamResponseDelta",
+    "CompletionChoice",
+    "CompletionUsage",
+    "CreateChatCompletionRequest",
+    "CreateChatCompletionResponse",
+    "CreateChatCompletionStreamResponse",
+    "CreateCompletionRequest",
+    "CreateCompletionResponse",
+    "CreateEmbeddingRequest",
+    "CreateEmbeddingResponse",
+    "CreateImageEditRequest",
+    "CreateImageRequest",
+    "CreateImageVariationRequest",
+    "CreateModerationRequest",
+    "CreateModerationResponse",
+    "CreateSpeechRequest",
+    "CreateTranscriptionRequest",
+    "CreateTranscriptionResponseJson",
+    "CreateTranscriptionResponseVerboseJson",
+    "CreateTranslationRequest",
+    "CreateTranslationResponseJson",
+    "CreateTranslationResponseVerboseJson",
     "DeletedObject",
+    "Embedding",
     "FilePurpose",
     "FineTuningJob",
     "FineTuningJobCheckpoint",
     "FineTuningJobEvent",
     "FineTuningJobStatus",
+    "Image",
+    "ImagesResponse",
     "Invite",
     "MessageObject",
     "Model",
+    "ModerationResult",
     "OpenAIFile",
     "OpenAIObject",
     "Project",
@@ -81,12 +151,15 @@ __all__ = [
     "ProjectServiceAccountApiKey",
     "ProjectServiceAccountCreateResponse",
     "ProjectUser",
+    "RequestBody",
     "RunObject",
     "RunRequiredAction",
     "RunStatus",
     "RunStepObject",
     "RunToolCallObject",
     "ThreadObject",
+    "TranscriptionSegment",
+    "TranscriptionWord",
     "Upload",
     "UploadPart",
     "User",

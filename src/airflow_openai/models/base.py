@@ -29,3 +29,14 @@ class DeletedObject(OpenAIObject):
     id: str
     object: str
     deleted: bool
+
+
+class RequestBody(BaseModel):
+    """Base of the request models: each checks a body before it is sent, as the API would.
+
+    Types are strict (``"two"`` is not an integer, ``"0.5"`` not a number) and ranges are the
+    spec's; fields it does not name pass unchecked, since the API adds some often. Values the
+    API keeps adding to (models, voices, sizes) are plain strings; closed sets are `Literal`.
+    """
+
+    model_config = ConfigDict(strict=True, extra="allow", protected_namespaces=(), populate_by_name=True)
