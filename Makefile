@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/triggerer.py
 	$(VENV)/bin/python benchmarks/batch_results.py
 	$(VENV)/bin/python benchmarks/vector_store_sync.py
+	$(VENV)/bin/python benchmarks/direct_calls.py
 
 bench-upload: $(STAMP)
 	$(VENV)/bin/python benchmarks/upload_throughput.py

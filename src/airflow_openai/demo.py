@@ -6,7 +6,8 @@ in deferrable mode; then a ticket router is fine-tuned from records in the trigg
 compared with its base model on held-out tickets; then a handbook folder is synced into a
 vector store twice, the second run finding nothing to do; an assistant answers with a tool
 call answered in the worker; and a day of organization activity is exported hour by hour,
-with a snapshot for access reviews. The runs have no logical date, as ones
+with a snapshot for access reviews; and a folder of documents is embedded, and questions are
+answered, by direct calls at the rate limit. The runs have no logical date, as ones
 triggered from the REST API or `airflow dags trigger` without `-l`; outputs go under
 `[openai] output_root`. It prints what a DAG author would look at afterwards, with the
 dashboard links.
@@ -60,6 +61,9 @@ def main(reviews: int = 1000) -> int:
         for run in ("first run", "second run, nothing changed"):
             failed |= _vector_store_summary(run, *_run(vector_store_dag))
         failed |= _runs_summary(*_run(runs_dag))
+        from airflow_openai.example_dags.example_openai_direct import dag as direct_dag
+
+        failed |= _direct_summary(*_run(direct_dag))
         failed |= _audit_demo(emulator)
         return failed
 
@@ -175,6 +179,21 @@ def _vector_store_summary(which: str, dag_run: DagRun, elapsed: float) -> int:
         f"{result['uploaded']} uploaded; {result['usage_bytes']} bytes"
     )
     print(f"  dashboard: {_xcom(dag_run, 'ingest', OpenAIVectorStoreLink().xcom_key) or '(no link)'}")
+    return 0 if _succeeded(dag_run) else 1
+
+
+def _direct_summary(dag_run: DagRun, elapsed: float) -> int:
+    print()
+    print(f"DAG run {dag_run.dag_id}: {dag_run.state} in {elapsed:.1f}s")
+    for task_id, what in (("embed", "documents embedded"), ("ask", "questions answered")):
+        result = _xcom(dag_run, task_id)
+        if not isinstance(result, dict):
+            print(f"  {task_id} left no manifest: see the log above.")
+            return 1
+        print(
+            f"  {task_id}: {result['succeeded']} {what}, {result['failed']} failed, "
+            f"{result['usage']['total_tokens']} tokens; written to {result['output_path']}"
+        )
     return 0 if _succeeded(dag_run) else 1
 
 

@@ -25,6 +25,8 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_openai.operators.admin",
                     "airflow_openai.operators.batch",
+                    "airflow_openai.operators.direct",
+                    "airflow_openai.operators.embeddings",
                     "airflow_openai.operators.files",
                     "airflow_openai.operators.fine_tuning",
                     "airflow_openai.operators.runs",

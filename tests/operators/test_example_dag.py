@@ -160,3 +160,22 @@ def test_example_runs_dag_answers_the_tool_call_in_the_worker(airflow_db, openai
     result = xcom_value(dag_run, "ask")
     assert result["status"] == "completed" and result["tool_calls_answered"] == 1
     assert "shipped" in result["messages"][-1]
+
+
+def test_example_direct_dag_embeds_the_folder_and_answers_now(airflow_db, openai_emulator_clean, tmp_path):
+    import json
+
+    from airflow_openai.example_dags.example_openai_direct import TOPICS, dag
+
+    dag_run = run_dag(
+        dag, logical_date=None, run_conf={"docs_folder": str(tmp_path / "docs"), "documents": 100}
+    )
+    assert set(task_states(dag_run).values()) == {"success"}
+    embedded = xcom_value(dag_run, "embed")
+    assert embedded["succeeded"] == 100 and embedded["failed"] == 0
+    rows = [json.loads(line) for line in Path(embedded["output_path"]).read_text().splitlines()]
+    assert len({row["id"] for row in rows}) == 100 and all(len(row["embedding"]) == 256 for row in rows)
+    assert openai_emulator_clean.requests("/v1/embeddings", "POST") == 2, (
+        "a hundred documents, 64 to a request"
+    )
+    assert xcom_value(dag_run, "ask")["succeeded"] == len(TOPICS)

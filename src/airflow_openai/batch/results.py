@@ -48,6 +48,16 @@ class ResultTally:
     def total(self) -> int:
         return self.succeeded + self.failed
 
+    def over(self, max_failed_fraction: float) -> str | None:
+        """Why the failed rows are more than `max_failed_fraction` tolerates, or None."""
+        if not self.total or self.failed <= max_failed_fraction * self.total:
+            return None
+        reasons = ", ".join(f"{code}: {n}" for code, n in sorted(self.failures.items()))
+        return (
+            f"{self.failed} of {self.total} requests failed ({reasons}), more than "
+            f"max_failed_fraction={max_failed_fraction}"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "succeeded": self.succeeded,

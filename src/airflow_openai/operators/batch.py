@@ -14,11 +14,12 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow_openai.batch.record import BatchRecord
 from airflow_openai.links import BATCH_IDS_XCOM_KEY, DASHBOARD_XCOM_KEY, OpenAIBatchLink
 from airflow_openai.operators.job import OpenAIJobOperator
+from airflow_openai.operators.request_inputs import INPUT_TEMPLATE_FIELDS, RequestInputs
 from airflow_openai.outage import waited_out
 from airflow_openai.storage import open_binary, removed_on_failure
 
 
-class OpenAIBatchOperator(OpenAIJobOperator):
+class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
     """Run requests through the OpenAI Batch API (half the price of direct calls) and get joined results.
 
     Give it ``prompts`` (strings, or dicts with ``prompt`` and per-row overrides) with a
@@ -57,13 +58,7 @@ class OpenAIBatchOperator(OpenAIJobOperator):
     """
 
     template_fields: Sequence[str] = (
-        "prompts",
-        "requests",
-        "input_file",
-        "endpoint",
-        "model",
-        "system_prompt",
-        "request_parameters",
+        *INPUT_TEMPLATE_FIELDS,
         "completion_window",
         "metadata",
         "output_path",
@@ -94,28 +89,19 @@ class OpenAIBatchOperator(OpenAIJobOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        given = [
-            name
-            for name, value in (("prompts", prompts), ("requests", requests), ("input_file", input_file))
-            if value is not None
-        ]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of prompts, requests or input_file (got {given or 'none'})")
-        if prompts is not None and endpoint != "/v1/chat/completions":
-            raise ValueError(
-                "prompts make chat requests: leave endpoint at /v1/chat/completions or pass requests"
-            )
+        self.take_inputs(
+            prompts=prompts,
+            requests=requests,
+            input_file=input_file,
+            endpoint=endpoint,
+            model=model,
+            system_prompt=system_prompt,
+            request_parameters=request_parameters,
+            response_format=response_format,
+        )
         if not 0.0 <= max_failed_fraction <= 1.0:
             raise ValueError("max_failed_fraction is a share between 0 and 1")
         _check_plain_parameters(endpoint=endpoint, completion_window=completion_window, metadata=metadata)
-        self.prompts = prompts
-        self.requests = requests
-        self.input_file = input_file
-        self.endpoint = endpoint
-        self.model = model
-        self.system_prompt = system_prompt
-        self.request_parameters = dict(request_parameters or {})
-        self.response_format = response_format
         self.completion_window = completion_window
         # Anything but a dict is kept as given, for the run-time check to name its type.
         self.metadata = dict(metadata) if isinstance(metadata, Mapping) else metadata
@@ -180,27 +166,9 @@ class OpenAIBatchOperator(OpenAIJobOperator):
 
     def _lines(self) -> Iterator[tuple[dict[str, Any], Any]]:
         from airflow_openai.batch import requests as batch_requests
-        from airflow_openai.structured import StructuredOutput
 
-        endpoint = batch_requests.check_endpoint(self.endpoint)
         batch_requests.check_completion_window(self.completion_window)
-        if self.prompts is not None:
-            lines = batch_requests.from_prompts(
-                batch_requests.prompt_rows(self.prompts),
-                model=self.model,
-                system_prompt=self.system_prompt,
-                parameters=self.request_parameters,
-            )
-        elif self.requests is not None:
-            lines = _default_model(batch_requests.from_requests(self.requests, endpoint), self.model)
-        else:
-            items = batch_requests.from_jsonl(_open_lines(self.input_file))
-            lines = _default_model(batch_requests.from_requests(items, endpoint), self.model)
-        structured = StructuredOutput.of(self.response_format)
-        for request, source in batch_requests.checked(lines, endpoint):
-            if structured is not None:
-                request["body"]["response_format"] = structured.response_format()
-            yield request, source
+        yield from self.request_lines()
 
     def _prepared(self, context: Any) -> Any:
         """The checked input in chunk files (built once per process; again after a deferral)."""
@@ -303,12 +271,9 @@ class OpenAIBatchOperator(OpenAIJobOperator):
             output,
         )
         manifest = {"batch_ids": all_ids, "output_path": str(output), **tally.to_dict()}
-        if tally.total and tally.failed > self.max_failed_fraction * tally.total:
-            reasons = ", ".join(f"{code}: {n}" for code, n in sorted(tally.failures.items()))
-            raise AirflowFailException(
-                f"{tally.failed} of {tally.total} requests failed ({reasons}), more than max_failed_fraction="
-                f"{self.max_failed_fraction}; the results are saved in {output}"
-            )
+        too_many = tally.over(self.max_failed_fraction)
+        if too_many:
+            raise AirflowFailException(f"{too_many}; the results are saved in {output}")
         return manifest
 
     def _output_path(self, context: Any) -> str:
@@ -345,21 +310,3 @@ def _check_plain_parameters(**parameters: Any) -> None:
     for name, value in parameters.items():
         if not batch_requests.has_template(value):
             checks[name](value)
-
-
-def _default_model(
-    lines: Iterator[tuple[dict[str, Any], Any]], model: str | None
-) -> Iterator[tuple[dict[str, Any], Any]]:
-    """Requests without a `body.model` take the operator's `model`."""
-    for request, source in lines:
-        body = request.get("body")
-        if model and isinstance(body, dict) and not body.get("model"):
-            request["body"] = {**body, "model": model}
-        yield request, source
-
-
-def _open_lines(source: str | None) -> Iterator[bytes]:
-    if source is None:
-        raise ValueError("no input_file given")
-    with open_binary(source, "rb") as stream:
-        yield from stream
