@@ -92,3 +92,28 @@ def test_a_429_stops_every_call_until_the_advised_time():
     assert pacer.delay(1) > 0, "the buckets start empty when the pause ends"
     clock.now += 0.2
     assert pacer.delay(1) == 0
+
+
+def test_limits_first_seen_after_the_probe_still_pace_the_calls():
+    clock = Clock()
+    pacer = RatePacer(clock=clock)
+    pacer.take(10)
+    pacer.answered(10, None, 0.2)  # the probe's answer was lost: no limits yet
+    pacer.take(10)
+    pacer.answered(10, limits(requests=60, remaining_requests=0), 0.0)
+    assert pacer.delay(1) > 0, "the limits the next answer carried are kept"
+
+
+def test_a_changed_limit_resizes_the_bucket():
+    clock = Clock()
+    pacer = learnt(clock, requests=600)
+    pacer.take(1)
+    pacer.answered(1, limits(requests=60), 0.0)
+    assert pacer.requests is not None and pacer.requests.limit == 60
+
+
+def test_a_429_pauses_at_most_a_minute():
+    clock = Clock()
+    pacer = learnt(clock)
+    pacer.refused(3600.0)
+    assert pacer.delay(1) == 60.0

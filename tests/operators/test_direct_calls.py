@@ -130,3 +130,60 @@ def test_a_kill_stops_sending_and_the_answers_stay(emu, tmp_path):
     answered = _journal_rows(journal)
     assert 20 <= answered < 400
     assert emu.requests("/v1/chat/completions", "POST") <= answered + 4, "at most the ones in flight are lost"
+
+
+def test_a_429_pauses_every_request_and_the_refused_one_is_sent_again(emu, tmp_path):
+    from airflow_openai.operators.direct import OpenAIDirectCallsOperator
+
+    emu.fault("/v1/chat/completions", method="POST", status=429, retry_after=0.3, count=3)
+    operator = OpenAIDirectCallsOperator(
+        task_id="direct",
+        prompts=[f"q{n}" for n in range(30)],
+        model="gpt-4o-mini",
+        concurrency=4,
+        output_path=str(tmp_path / "answers.jsonl"),
+    )
+    manifest = operator.execute({})
+
+    assert manifest["succeeded"] == 30 and manifest["failed"] == 0
+    assert emu.requests("/v1/chat/completions", "POST") == 33, "each refusal sent again once, nothing more"
+
+
+def test_requests_refused_again_and_again_are_left_to_the_retry_unpaid(emu, tmp_path):
+    from airflow.sdk.exceptions import AirflowException
+
+    from airflow_openai.operators.direct import OpenAIDirectCallsOperator
+
+    emu.fault("/v1/chat/completions", method="POST", status=429, retry_after=0.01, count=6)
+    operator = OpenAIDirectCallsOperator(
+        task_id="direct",
+        prompts=["the only question"],
+        model="gpt-4o-mini",
+        output_path=str(tmp_path / "answers.jsonl"),
+    )
+    with pytest.raises(AirflowException, match=r"1 requests were refused 6 times .* nothing was paid"):
+        operator.execute({})
+    assert _journal_rows(tmp_path / "answers.jsonl.journal") == 0
+
+    assert operator.execute({})["succeeded"] == 1, "the retry sends it"
+
+
+def test_an_unreadable_answer_stops_the_run_instead_of_hanging(emu, tmp_path):
+    from airflow_openai.client.errors import InvalidResponseError
+    from airflow_openai.operators.direct import OpenAIDirectCallsOperator
+
+    emu.fault(
+        "/v1/chat/completions", method="POST", status=None, truncate_after=10, truncate_framing="length"
+    )
+    operator = OpenAIDirectCallsOperator(
+        task_id="direct",
+        prompts=[f"q{n}" for n in range(100)],
+        model="gpt-4o-mini",
+        concurrency=2,
+        output_path=str(tmp_path / "answers.jsonl"),
+    )
+    started = time.monotonic()
+    with pytest.raises(InvalidResponseError):
+        operator.execute({})
+    assert time.monotonic() - started < 30
+    assert emu.requests("/v1/chat/completions", "POST") < 100, "the run stopped at the failure"

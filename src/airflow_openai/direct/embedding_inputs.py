@@ -42,7 +42,11 @@ def files_of(source: str | list[str]) -> Iterator[tuple[str, str]]:
     from airflow_openai.storage import open_binary
     from airflow_openai.vector_stores.source import scan
 
-    for number, found in enumerate(scan(source).files, start=1):
+    try:
+        files = scan(source).files
+    except ValueError as exc:  # two files that would have the same id
+        raise InvalidBatchInput(None, str(exc)) from None
+    for number, found in enumerate(files, start=1):
         with open_binary(found.location, "rb") as stream:
             raw = stream.read()
         try:

@@ -12,12 +12,17 @@ folder; a retry on another machine starts afresh (nothing is lost, answers are p
 
 from __future__ import annotations
 
+import fcntl
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 HEADER_KEY = "journal_of"
+
+
+class JournalBusy(RuntimeError):
+    """Another attempt of the task is writing this journal (an attempt thought dead still running)."""
 
 
 class Journal:
@@ -30,14 +35,19 @@ class Journal:
         self._sink: IO[bytes] | None = None
 
     def open(self) -> Journal:
-        """Read what an earlier attempt wrote (if of this input) and start appending after it."""
+        """Read what an earlier attempt wrote (if of this input) and append after it; refused while
+        another process holds the journal, so two attempts never interleave their lines."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         kept = self._resume() if self.path.exists() else 0
-        self._sink = self.path.open("r+b" if kept else "wb")
-        if kept:
-            self._sink.seek(kept)
-            self._sink.truncate()
-        else:
+        sink = self.path.open("ab")
+        try:
+            fcntl.flock(sink.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            sink.close()
+            raise JournalBusy(f"{self.path} is being written by another attempt of this task") from None
+        sink.truncate(kept)  # a line cut short, or nothing of another input
+        self._sink = sink
+        if not kept:
             self._write({HEADER_KEY: self.fingerprint})
         return self
 
@@ -50,7 +60,7 @@ class Journal:
         with self.path.open("rb") as source:
             next(source, None)
             for raw in source:
-                if raw.endswith(b"\n"):
+                if _custom_id(raw) is not None:
                     yield json.loads(raw)
 
     def close(self) -> None:
@@ -68,7 +78,7 @@ class Journal:
         self._sink.flush()
 
     def _resume(self) -> int:
-        """The bytes of whole lines of this input's journal (0: none to resume); the ids answered."""
+        """The bytes of whole, readable lines of this input's journal (0: none to resume); the ids answered."""
         with self.path.open("rb") as source:
             header = source.readline()
             if not header.endswith(b"\n") or _header_of(header) != self.fingerprint:
@@ -76,11 +86,22 @@ class Journal:
                 return 0
             kept = len(header)
             for raw in source:
-                if not raw.endswith(b"\n"):
-                    break  # cut short by a kill: dropped, its request is sent again
-                self.answered.add(json.loads(raw)["custom_id"])
+                custom_id = _custom_id(raw)
+                if custom_id is None:
+                    break  # cut short by a kill or a full disk: dropped from here on, sent again
+                self.answered.add(custom_id)
                 kept += len(raw)
         return kept
+
+
+def _custom_id(raw: bytes) -> str | None:
+    if not raw.endswith(b"\n"):
+        return None
+    try:
+        value = json.loads(raw).get("custom_id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _header_of(line: bytes) -> str | None:

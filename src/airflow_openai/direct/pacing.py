@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 from airflow_openai.client.rate_limits import RateLimits
 
+MAX_PAUSE = 60.0
+"""The longest pause a 429 imposes, whatever `retry-after` says (the client's retry policy caps it alike)."""
 SLACK = 0.02
 """A correction applies when the service's count is lower than ours by more than this share of the limit."""
 
@@ -92,14 +94,11 @@ class RatePacer:
         self.in_flight_tokens = max(0, self.in_flight_tokens - tokens)
         self.round_trip = round_trip
         now = self.clock()
-        if not self.known:
-            self.known = True
-            if limits is not None:
-                self.requests = _bucket(limits.limit_requests, limits.remaining_requests, now)
-                self.tokens = _bucket(limits.limit_tokens, limits.remaining_tokens, now)
-            return
+        self.known = True
         if limits is None:
             return
+        self.requests = _learnt(self.requests, limits.limit_requests, limits.remaining_requests, now)
+        self.tokens = _learnt(self.tokens, limits.limit_tokens, limits.remaining_tokens, now)
         counts = (
             (self.requests, limits.remaining_requests, self.in_flight),
             (self.tokens, limits.remaining_tokens, self.in_flight_tokens),
@@ -115,7 +114,7 @@ class RatePacer:
     def refused(self, retry_after: float | None) -> None:
         """The service answered 429: nobody goes before it advised, and the buckets start empty from then."""
         now = self.clock()
-        wait = retry_after if retry_after is not None else 1.0
+        wait = min(MAX_PAUSE, retry_after) if retry_after is not None else 1.0
         self.paused_until = max(self.paused_until, now + wait)
         for bucket in (self.requests, self.tokens):
             if bucket is not None:  # empty when the pause ends, then refilling
@@ -128,7 +127,12 @@ class RatePacer:
         self.in_flight_tokens = max(0, self.in_flight_tokens - tokens)
 
 
-def _bucket(limit: int | None, remaining: int | None, now: float) -> Bucket | None:
+def _learnt(bucket: Bucket | None, limit: int | None, remaining: int | None, now: float) -> Bucket | None:
+    """The bucket for a limit an answer reported: made when first seen (holding what remains), its
+    size changed when the service's limit changed (another tier, another model); kept when not said."""
     if not limit:
-        return None
-    return Bucket(limit=float(limit), level=float(limit if remaining is None else remaining), at=now)
+        return bucket
+    if bucket is None:
+        return Bucket(limit=float(limit), level=float(limit if remaining is None else remaining), at=now)
+    bucket.limit = float(limit)
+    return bucket

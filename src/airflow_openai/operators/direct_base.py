@@ -7,7 +7,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,9 +61,13 @@ class DirectCallsBase(OpenAIBaseOperator):
         self.concurrency = concurrency
         self.max_failed_fraction = max_failed_fraction
         self.timeout = timeout.total_seconds() if hasattr(timeout, "total_seconds") else timeout
+        if not isinstance(log_every, int | float) or log_every <= 0:
+            raise ValueError(f"log_every is a number of seconds above 0 (got {log_every!r})")
         self.log_every = log_every
-        self._stopping: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = None
-        self._stop_lock = threading.Lock()
+        # What on_kill stops, set and read by single assignments (no lock: on_kill runs in a signal
+        # handler on the thread that may be holding one, and a lock would not copy with the task).
+        self._stopping: tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]] | None = None
+        self._kill_requested = False
 
     def request_lines(self) -> Iterator[tuple[dict[str, Any], Any]]:
         raise NotImplementedError
@@ -105,31 +108,39 @@ class DirectCallsBase(OpenAIBaseOperator):
             shutil.rmtree(workdir, ignore_errors=True)
 
     def on_kill(self) -> None:
-        """Stop sending: the answers written stay, and the next attempt sends only what is missing."""
-        with self._stop_lock:
-            stopping = self._stopping
+        """Stop sending: the answers written stay, and the next attempt sends only what is missing.
+        A kill before the first request (while the input is prepared) sends nothing at all."""
+        self._kill_requested = True
+        stopping = self._stopping
         if stopping is not None:
             loop, task = stopping
             self.log.info("Stopping the direct calls; the answers received so far are kept")
             loop.call_soon_threadsafe(task.cancel)
 
     def _run(self, context: Any, prepared: Any, output: str) -> Any:
-        from airflow_openai.direct.journal import Journal
+        from airflow_openai.client.policy import RetryPolicy
+        from airflow_openai.direct.journal import Journal, JournalBusy
         from airflow_openai.direct.runner import DirectRun, DirectRunStopped, fingerprint
+        from airflow_openai.hooks.openai import OpenAIHook
         from airflow_openai.structured import StructuredOutput
 
-        journal = Journal(self._journal_path(context, output), fingerprint(prepared)).open()
-        run = DirectRun(
-            hook=self.hook,
-            endpoint=self.endpoint,
-            prepared=prepared,
-            journal=journal,
-            concurrency=self.concurrency,
-            structured=StructuredOutput.of(self.response_format),
-            deadline=None if self.timeout is None else time.monotonic() + float(self.timeout),
-            log_every=self.log_every,
-        )
         try:
+            journal = Journal(self._journal_path(context, output), fingerprint(prepared)).open()
+        except JournalBusy as exc:
+            raise AirflowException(f"{exc}; this attempt sends nothing") from None
+        # One attempt per call: the run retries 429s and unmade connections itself, through the pacer.
+        hook = OpenAIHook(self.openai_conn_id, retry_policy=RetryPolicy(max_retries=0))
+        try:
+            run = DirectRun(
+                hook=hook,
+                endpoint=self.endpoint,
+                prepared=prepared,
+                journal=journal,
+                concurrency=self.concurrency,
+                structured=StructuredOutput.of(self.response_format),
+                deadline=None if self.timeout is None else time.monotonic() + float(self.timeout),
+                log_every=self.log_every,
+            )
             asyncio.run(self._stoppable(run.run()))
         except DirectRunStopped as exc:
             raise AirflowException(
@@ -142,8 +153,10 @@ class DirectCallsBase(OpenAIBaseOperator):
             ) from None
         finally:
             journal.close()
+            hook.close()
         self.log.info(
-            "Sent %d requests (%d answered 429 past the client's retries); %d of %d answered in all",
+            "Sent %d requests (%d answered 429, each sent again after the wait the service gave); "
+            "%d of %d answered in all",
             run.sent,
             run.refused,
             len(journal.answered),
@@ -153,13 +166,13 @@ class DirectCallsBase(OpenAIBaseOperator):
 
     async def _stoppable(self, work: Any) -> Any:
         task = asyncio.ensure_future(work)
-        with self._stop_lock:
-            self._stopping = (asyncio.get_running_loop(), task)
+        self._stopping = (asyncio.get_running_loop(), task)
+        if self._kill_requested:
+            task.cancel()
         try:
             return await task
         finally:
-            with self._stop_lock:
-                self._stopping = None
+            self._stopping = None
 
     def _collect(self, journal: Any, prepared: Any, output: str) -> Any:
         from airflow_openai.batch.results import ResultTally
@@ -167,7 +180,6 @@ class DirectCallsBase(OpenAIBaseOperator):
         tally = ResultTally()
         with removed_on_failure(output), open_binary(output, "wb", make_local_parents=True) as sink:
             self.write_rows(journal, prepared, sink, tally)
-        journal.remove()
         self.log.info(
             "Results: %d succeeded, %d failed of %d; %d tokens; written to %s",
             tally.succeeded,
@@ -179,7 +191,11 @@ class DirectCallsBase(OpenAIBaseOperator):
         manifest = {"output_path": str(output), **tally.to_dict()}
         too_many = tally.over(self.max_failed_fraction)
         if too_many:
-            raise AirflowFailException(f"{too_many}; the results are saved in {output}")
+            raise AirflowFailException(
+                f"{too_many}; the results are saved in {output}. The answers are kept in {journal.path}: "
+                "clearing the task writes them again without sending anything; delete it to send every request again"
+            )
+        journal.remove()
         return manifest
 
     def _output_path(self, context: Any) -> str:
