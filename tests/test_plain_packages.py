@@ -22,6 +22,7 @@ PLAIN = (
     "airflow_openai.vector_stores.expired",
     "airflow_openai.runs.start",
     "airflow_openai.runs.messages",
+    "airflow_openai.client.identity",
 )
 
 

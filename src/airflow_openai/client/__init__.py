@@ -27,6 +27,7 @@ from airflow_openai.client.errors import (
     StreamError,
     UnencodableTextError,
     UnprocessableEntityError,
+    WorkloadIdentityError,
 )
 from airflow_openai.client.settings import ClientSettings
 
@@ -51,4 +52,5 @@ __all__ = [
     "StreamError",
     "UnencodableTextError",
     "UnprocessableEntityError",
+    "WorkloadIdentityError",
 ]

@@ -21,6 +21,20 @@ class MissingCredentialsError(OpenAIError):
     """No API key (or no admin key for `/organization/*`) could be found: nothing was sent."""
 
 
+class WorkloadIdentityError(OpenAIError):
+    """No OpenAI access token could be had by workload identity: the subject token could not be
+    read (a token file, a metadata server, a custom provider) or the exchange failed.
+
+    `source` names the connection, `transient` says whether asking again later may succeed (the
+    exchange or the metadata server unreachable, a 429 or 5xx). The message never holds a token.
+    """
+
+    def __init__(self, message: str, *, source: str = "", transient: bool = False) -> None:
+        super().__init__(message)
+        self.source = source
+        self.transient = transient
+
+
 class UnencodableTextError(OpenAIError, ValueError):
     """A request holds text the API cannot be sent (not UTF-8: a lone surrogate such as
     ``"\\ud800"``), or a number JSON cannot hold (NaN, Infinity): refused before sending.

@@ -2,7 +2,8 @@
 
 A thin ASGI layer in front of FastAPI does what the real service does before any
 route: give every response an `x-request-id`, check the bearer key (admin keys only for
-`/v1/organization/*`, and never elsewhere), apply rate limits and injected faults.
+`/v1/organization/*`, and never elsewhere; an unexpired access token from `POST /oauth/token`
+wherever a project key goes), apply rate limits and injected faults.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from airflow_openai.emulator.assistants import routes_dashboard as thread_dashbo
 from airflow_openai.emulator.batches import routes as batches
 from airflow_openai.emulator.batches import routes_control as batches_control
 from airflow_openai.emulator.batches import routes_dashboard as batch_dashboard
+from airflow_openai.emulator.core import access_tokens
 from airflow_openai.emulator.core.errors import EmulatorError, unauthorized
 from airflow_openai.emulator.core.faults import Fault
 from airflow_openai.emulator.core.lost_answers import (
@@ -41,6 +43,8 @@ from airflow_openai.emulator.fine_tuning import fine_tuning_lifecycle
 from airflow_openai.emulator.fine_tuning import routes as fine_tuning
 from airflow_openai.emulator.fine_tuning import routes_control as fine_tuning_control
 from airflow_openai.emulator.fine_tuning import routes_dashboard as fine_tuning_dashboard
+from airflow_openai.emulator.identity import routes as identity
+from airflow_openai.emulator.identity import routes_control as identity_control
 from airflow_openai.emulator.inference import routes as inference
 from airflow_openai.emulator.inference import routes_audio as audio
 from airflow_openai.emulator.inference import routes_control as inference_control
@@ -72,7 +76,8 @@ def is_admin_path(path: str) -> bool:
 
 
 def create_app(state: EmulatorState) -> Any:
-    """The ASGI application serving `state`: each service's API routers under `/v1`, the control plane
+    """The ASGI application serving `state`: each service's API routers under `/v1` (the token exchange at
+    `/oauth/token`, as on `auth.openai.com`), the control plane
     and the services' own control routes and dashboards under `/_emulator`, and the seams between
     services registered on the state."""
     api = FastAPI(title="OpenAI platform emulator", openapi_url=None, docs_url=None, redoc_url=None)
@@ -105,6 +110,8 @@ def create_app(state: EmulatorState) -> Any:
         vector_stores_control.router,
         runs_control.router,
         organization_control.router,
+        identity.router,
+        identity_control.router,
         batch_dashboard.router,
         fine_tuning_dashboard.router,
         vector_store_dashboard.router,
@@ -237,8 +244,8 @@ class Gate:
             return
         await self.app(scope, receive, send_with_limits)
 
-    @staticmethod
-    def _authenticate(path: str, authorization: str) -> str:
+    def _authenticate(self, path: str, authorization: str) -> str:
+        """The bearer key (or access token) of a request allowed on `path`, else its 401 or 403."""
         scheme, _, key = authorization.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise unauthorized(
@@ -247,7 +254,13 @@ class Gate:
             )
         key = key.strip()
         if not key.startswith("sk-"):
-            raise unauthorized("Incorrect API key provided.")
+            # An access token from `POST /oauth/token` stands for a service account's project key.
+            access_tokens.admit(self.state.store, key)
+            if is_admin_path(path):
+                raise EmulatorError(
+                    403, "Organization endpoints require an admin API key.", code="insufficient_permissions"
+                )
+            return key
         is_admin_key = key.startswith(ADMIN_KEY_PREFIX)
         if is_admin_path(path) and not is_admin_key:
             raise EmulatorError(

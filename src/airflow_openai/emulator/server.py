@@ -81,6 +81,11 @@ class Emulator:
         in for platform.openai.com."""
         return f"{self.url}/_emulator/dashboard"
 
+    @property
+    def token_url(self) -> str:
+        """The workload identity token exchange (`https://auth.openai.com/oauth/token` on the service)."""
+        return f"{self.url}/oauth/token"
+
     def connection(self, conn_type: str = "openai_platform") -> dict[str, Any]:
         """An Airflow connection (JSON form) pointing at this emulator; task links open its dashboard."""
         return {
@@ -232,6 +237,36 @@ class Emulator:
     def link(self, megabytes_per_second: float | None) -> None:
         """Carry each request body no faster than this (one connection over a long link); None lifts the cap."""
         self._post("/link", {"megabytes_per_second": megabytes_per_second})
+
+    # -- workload identity (see `identity.routes_control`) --------------------------------------------------
+
+    def configure_identity(
+        self,
+        identity_provider_id: str | None = None,
+        service_account_id: str | None = None,
+        token_lifetime_seconds: int | None = None,
+    ) -> dict[str, Any]:
+        """What `POST /oauth/token` (`token_url`) accepts: only these ids (None: any) and access tokens living
+        `token_lifetime_seconds` real seconds (None: 3600), whatever the clock's speed. Replaces the previous
+        configuration; `reset` forgets it. Returns `identity()`."""
+        body = {
+            "identity_provider_id": identity_provider_id,
+            "service_account_id": service_account_id,
+            "token_lifetime_seconds": token_lifetime_seconds,
+        }
+        return self._post("/identity", body)
+
+    def identity(self) -> dict[str, Any]:
+        """The token exchange's configuration, `effective_token_lifetime_seconds`, `tokens_issued` since the
+        last reset and `tokens_live` (unexpired)."""
+        assert self._control is not None, "start the emulator first"
+        response = self._control.get("/identity")
+        response.raise_for_status()
+        return response.json()
+
+    def expire_tokens(self) -> int:
+        """Every access token issued so far expires now (the next call with one gets a 401); returns how many."""
+        return self._post("/identity/expire")["expired"]
 
     # -- organization (see `organization.routes_control`) ----------------------------------------------------
 
