@@ -32,6 +32,9 @@ class Journal:
         self.path = path
         self.fingerprint = fingerprint
         self.answered: set[str] = set()
+        """The ids an earlier attempt answered (read on opening); this attempt's are only counted, so
+        memory stays flat in the number of records."""
+        self.written = 0
         self._sink: IO[bytes] | None = None
 
     def open(self) -> Journal:
@@ -53,7 +56,12 @@ class Journal:
 
     def write(self, row: dict[str, Any]) -> None:
         self._write(row)
-        self.answered.add(row["custom_id"])
+        self.written += 1
+
+    @property
+    def count(self) -> int:
+        """Requests answered in all, by earlier attempts and this one."""
+        return len(self.answered) + self.written
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Every row written, by any attempt, in the order written."""

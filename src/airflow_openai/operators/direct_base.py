@@ -144,12 +144,12 @@ class DirectCallsBase(OpenAIBaseOperator):
             asyncio.run(self._stoppable(run.run()))
         except DirectRunStopped as exc:
             raise AirflowException(
-                f"Direct calls stopped ({exc}) with {len(journal.answered)} of {prepared.total} answered; "
+                f"Direct calls stopped ({exc}) with {journal.count} of {prepared.total} answered; "
                 "a retry sends only the rest"
             ) from None
         except asyncio.CancelledError:
             raise AirflowException(
-                f"Direct calls stopped with {len(journal.answered)} of {prepared.total} answered"
+                f"Direct calls stopped with {journal.count} of {prepared.total} answered"
             ) from None
         finally:
             journal.close()
@@ -159,7 +159,7 @@ class DirectCallsBase(OpenAIBaseOperator):
             "%d of %d answered in all",
             run.sent,
             run.refused,
-            len(journal.answered),
+            journal.count,
             prepared.total,
         )
         return self._collect(journal, prepared, output)
