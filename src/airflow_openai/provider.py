@@ -134,6 +134,85 @@ def get_provider_info() -> dict[str, Any]:
                         "results and fine-tuning metrics of tasks that give no output_path (wins over "
                         "[openai] output_root).",
                     },
+                    "auth_type": {
+                        "label": "Auth type",
+                        "schema": {
+                            "type": ["string", "null"],
+                            "enum": ["api_key", "workload_identity", None],
+                        },
+                        "description": "api_key (default: the password) or workload_identity (keyless: an "
+                        "access token exchanged for the workload's own identity; admin calls keep the "
+                        "admin API key).",
+                    },
+                    "workload_identity_provider": {
+                        "label": "Workload identity provider",
+                        "schema": {
+                            "type": ["string", "null"],
+                            "enum": ["kubernetes", "azure", "gcp", "custom", None],
+                        },
+                        "description": "Where the subject token comes from (workload identity only).",
+                    },
+                    "identity_provider_id": {
+                        "label": "Identity provider ID",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "The OpenAI identity provider trusted for the subject token.",
+                    },
+                    "service_account_id": {
+                        "label": "Service account ID",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "The OpenAI service account the access token acts as.",
+                    },
+                    "token_file_path": {
+                        "label": "Token file path (kubernetes)",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Projected service account token (default "
+                        "/var/run/secrets/kubernetes.io/serviceaccount/token).",
+                    },
+                    "resource": {
+                        "label": "Resource (azure)",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "IMDS resource (default https://management.azure.com/).",
+                    },
+                    "client_id": {
+                        "label": "Client ID (azure)",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Of a user-assigned managed identity.",
+                    },
+                    "object_id": {"label": "Object ID (azure)", "schema": {"type": ["string", "null"]}},
+                    "msi_res_id": {
+                        "label": "MSI resource ID (azure)",
+                        "schema": {"type": ["string", "null"]},
+                    },
+                    "api_version": {
+                        "label": "IMDS API version (azure)",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Default 2018-02-01.",
+                    },
+                    "audience": {
+                        "label": "Audience (gcp)",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Of the GCP identity token (default https://api.openai.com/v1).",
+                    },
+                    "token_provider": {
+                        "label": "Token provider (custom)",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Dotted path to a callable returning the subject token.",
+                    },
+                    "token_type": {
+                        "label": "Token type (custom)",
+                        "schema": {"type": ["string", "null"], "enum": ["jwt", "id", None]},
+                    },
+                    "refresh_buffer_seconds": {
+                        "label": "Refresh buffer (seconds)",
+                        "schema": {"type": ["number", "null"], "minimum": 0},
+                        "description": "Refresh the access token this long before it expires (default 1200, "
+                        "at most half its lifetime).",
+                    },
+                    "token_exchange_url": {
+                        "label": "Token exchange URL",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Default https://auth.openai.com/oauth/token.",
+                    },
                     "dashboard_url": {
                         "label": "Dashboard URL",
                         "schema": {"type": ["string", "null"]},

@@ -13,6 +13,7 @@ from airflow_openai.client import (
     IncompleteDownloadError,
     InvalidResponseError,
     MissingCredentialsError,
+    WorkloadIdentityError,
 )
 from airflow_openai.client.errors import RateLimitError
 from airflow_openai.client.policy import retried_download
@@ -38,6 +39,7 @@ TRANSIENT = {
     "504": status(504),
     "520 from a CDN": status(520),
     "400 the server says to retry": status(400, **{"x-should-retry": "true"}),
+    "token exchange unreachable": WorkloadIdentityError("unreachable", transient=True),
 }
 LASTING = {
     "400": status(400),
@@ -56,6 +58,7 @@ LASTING = {
     "a lost create": AnswerLostError("sent, answer lost"),
     "an unreadable answer": InvalidResponseError("not JSON", status_code=200),
     "no key": MissingCredentialsError("no key"),
+    "subject token refused": WorkloadIdentityError("HTTP 400 invalid_grant"),
     "not about the API": ValueError("bug"),
 }
 

@@ -73,8 +73,29 @@ def timeout_of(settings: ClientSettings) -> dict[str, float | None]:
     return httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0)).as_dict()
 
 
-def credential_headers(settings: ClientSettings, call: ApiCall[Any]) -> dict[str, str]:
-    """Authorization and scoping headers; raises before any request when the key is missing."""
+def uses_access_token(settings: ClientSettings, call: ApiCall[Any]) -> bool:
+    """True when `call` is authorized by a workload identity's access token, not by a key.
+
+    Admin calls (`/organization/*`) keep the admin key: the API takes no access token there.
+    """
+    return settings.workload_identity is not None and not call.admin
+
+
+def credential_headers(
+    settings: ClientSettings, call: ApiCall[Any], access_token: str | None = None
+) -> dict[str, str]:
+    """Authorization and scoping headers; raises before any request when the key is missing.
+
+    `access_token` is the workload identity's token, fetched by the transport (this module does
+    no I/O); it is the bearer whenever `uses_access_token(settings, call)`.
+    """
+    if uses_access_token(settings, call):
+        if not access_token:
+            raise MissingCredentialsError(
+                f"No OpenAI access token for {call.describe}: connection {settings.source!r} "
+                "uses workload identity and the transport fetched none"
+            )
+        return {"Authorization": f"Bearer {access_token}", **_scope_headers(settings, call.admin)}
     headers = _credential_headers(settings, call.admin)
     if headers is not None:
         return headers
@@ -99,7 +120,13 @@ def _credential_headers(settings: ClientSettings, admin: bool) -> dict[str, str]
     key = settings.admin_api_key if admin else settings.api_key
     if not key:
         return None
-    headers = {"Authorization": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {key}", **_scope_headers(settings, admin)}
+
+
+@functools.lru_cache(maxsize=64)
+def _scope_headers(settings: ClientSettings, admin: bool) -> dict[str, str]:
+    """`OpenAI-Organization` and (but for admin calls) `OpenAI-Project`, as the settings give them."""
+    headers = {}
     if settings.organization:
         headers["OpenAI-Organization"] = settings.organization
     if settings.project and not admin:
@@ -118,9 +145,15 @@ def request_url(base_url: str, path: str) -> httpx.URL:
 
 
 def build_request(
-    client: httpx.Client | httpx.AsyncClient, settings: ClientSettings, call: ApiCall[Any]
+    client: httpx.Client | httpx.AsyncClient,
+    settings: ClientSettings,
+    call: ApiCall[Any],
+    access_token: str | None = None,
 ) -> httpx.Request:
     """The httpx request for one attempt of `call` (file bodies rewound to their start).
+
+    `access_token` is the bearer when the settings use workload identity (`credential_headers`);
+    building again with a fresh one after a 401 re-sends the same body, files included.
 
     Text that cannot be sent (not UTF-8) is an `UnencodableTextError` naming its field, raised
     here, before anything goes out (`text`); the JSON body is encoded once, as httpx would.
@@ -128,7 +161,7 @@ def build_request(
     check_fields(call)
     files = call.multipart()
     body = json_body(call) if files is None else None
-    headers = request_headers(settings, call)
+    headers = request_headers(settings, call, access_token)
     return client.build_request(
         call.method,
         request_url(settings.base_url + "/", call.path),
@@ -149,9 +182,11 @@ ASSISTANTS_PATHS = ("/assistants", "/threads")
 ASSISTANTS_BETA = {"OpenAI-Beta": "assistants=v2"}
 
 
-def request_headers(settings: ClientSettings, call: ApiCall[Any]) -> dict[str, str]:
+def request_headers(
+    settings: ClientSettings, call: ApiCall[Any], access_token: str | None = None
+) -> dict[str, str]:
     """The credentials, and on the Assistants API's paths the beta header it requires."""
-    headers = credential_headers(settings, call)
+    headers = credential_headers(settings, call, access_token)
     if any(call.path == root or call.path.startswith(root + "/") for root in ASSISTANTS_PATHS):
         return {**headers, **ASSISTANTS_BETA}
     return headers

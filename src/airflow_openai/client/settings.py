@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from airflow_openai.client.identity.settings import WorkloadIdentitySettings
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 OPENAI_API_HOST = "api.openai.com"
@@ -25,6 +29,10 @@ class ClientSettings:
     shows its objects (the OpenAI platform for the real API, unknown — None — for any other
     host unless given), and `output_root`, the folder or object storage path where tasks
     on any worker can write and read results.
+
+    `workload_identity`, when set, replaces `api_key`: every call but the admin ones
+    (`/organization/*`, still `admin_api_key`) carries an access token exchanged for the
+    workload's own identity (`airflow_openai.client.identity`).
     """
 
     api_key: str | None = field(default=None, repr=False)
@@ -37,6 +45,7 @@ class ClientSettings:
     source: str = "settings"
     dashboard_url: str | None = None
     output_root: str | None = None
+    workload_identity: WorkloadIdentitySettings | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))

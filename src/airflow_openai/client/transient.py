@@ -22,6 +22,9 @@ Decided in this order:
    Not transient: 501 (not implemented) and the other 5xx the RFCs define (505-511), which
    name a lasting mismatch, and every other 4xx, which says the request itself is wrong.
 
+A `WorkloadIdentityError` (no access token could be had) is transient when it says so: the
+token exchange or a metadata server unreachable, or answering 429 or 5xx.
+
 Anything else (an unreadable answer, a missing key, a lost create's `AnswerLostError`, a body
 refused before sending for text that is not UTF-8, `UnencodableTextError`, an error that is
 not about the API) is not transient. No Airflow import, and only the light
@@ -30,7 +33,12 @@ not about the API) is not transient. No Airflow import, and only the light
 
 from __future__ import annotations
 
-from airflow_openai.client.errors import APIConnectionError, APIStatusError, IncompleteDownloadError
+from airflow_openai.client.errors import (
+    APIConnectionError,
+    APIStatusError,
+    IncompleteDownloadError,
+    WorkloadIdentityError,
+)
 
 TRANSIENT_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 FIRST_UNDEFINED_5XX = 512
@@ -51,4 +59,6 @@ def is_transient(error: BaseException) -> bool:
         return status in TRANSIENT_STATUSES or FIRST_UNDEFINED_5XX <= status < 600
     if isinstance(error, IncompleteDownloadError):
         return False
+    if isinstance(error, WorkloadIdentityError):
+        return error.transient
     return isinstance(error, APIConnectionError)

@@ -7,6 +7,10 @@ it made first (`CallAttempts`). Streamed answers (`stream`) are sent the same wa
 line by line into events (`sse`); their chunks are the caller's as they arrive, so a failure
 among them is raised, never retried. Everything else lives in `exchange`, `calls`,
 `attempts`, `policy` and `sse`.
+
+With workload identity (`settings.workload_identity`), each request carries the access token
+of the connection's `TokenSource`; a 401 drops that token and the request is sent once more
+with a fresh one, inside the same attempt: the retry policy sees only the second answer.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from airflow_openai.client.exchange import (
     parse_page,
     raise_for_error,
     translated_transport_errors,
+    uses_access_token,
 )
+from airflow_openai.client.identity import TokenSource, token_source_for
 from airflow_openai.client.loop_clients import IN_FLIGHT, SharedClient, loop_clients
 from airflow_openai.client.policy import RetryPolicy, retried_download
 from airflow_openai.client.rate_limits import LatestRateLimits
@@ -42,6 +48,13 @@ from airflow_openai.client.sink import Sink
 from airflow_openai.client.sse import EventDecoder, check_event_stream, chunk_of, cut_short
 
 T = TypeVar("T")
+
+
+def token_source_of(settings: ClientSettings) -> TokenSource | None:
+    """The process's token source for the settings' workload identity, or None with an API key."""
+    if settings.workload_identity is None:
+        return None
+    return token_source_for(settings.workload_identity)
 
 
 class SyncTransport:
@@ -61,15 +74,25 @@ class SyncTransport:
         self._client = http_client or httpx.Client(**client_options())
         self._sleep = sleep
         self.rate_limits = rate_limits or LatestRateLimits()
+        self.token_source = token_source_of(settings)
 
     def _send(self, call: ApiCall[Any], *, stream: bool = False) -> httpx.Response:
-        request = build_request(self._client, self.settings, call)
+        tokens = self.token_source if uses_access_token(self.settings, call) else None
+        token = tokens.token() if tokens is not None else None
+        response = self._send_once(call, token, stream)
+        if tokens is not None and token is not None and response.status_code == 401:
+            tokens.invalidate(token)  # expired or revoked early: once more with a fresh one
+            response = self._send_once(call, tokens.token(), stream)
+        self.rate_limits.observe(response.headers)
+        raise_for_error(response)
+        return response
+
+    def _send_once(self, call: ApiCall[Any], token: str | None, stream: bool) -> httpx.Response:
+        request = build_request(self._client, self.settings, call, token)
         with translated_transport_errors(request):
             response = self._client.send(request, stream=stream)
             if response.is_error or response.is_redirect:  # read whole: a stream is never left open
                 response.read()
-        self.rate_limits.observe(response.headers)
-        raise_for_error(response)
         return response
 
     def _page(self, call: ApiCall[T]) -> tuple[Any, list[T]]:
@@ -231,16 +254,26 @@ class AsyncTransport:
         else:
             self._client, self._in_flight = http_client, asyncio.Semaphore(IN_FLIGHT)
         self._sleep = sleep
+        self.token_source = token_source_of(settings)
 
     async def _send(self, call: ApiCall[Any], *, stream: bool = False) -> httpx.Response:
-        request = build_request(self._client, self.settings, call)
+        tokens = self.token_source if uses_access_token(self.settings, call) else None
+        token = await tokens.atoken() if tokens is not None else None
+        response = await self._send_once(call, token, stream)
+        if tokens is not None and token is not None and response.status_code == 401:
+            tokens.invalidate(token)  # as `SyncTransport._send`
+            response = await self._send_once(call, await tokens.atoken(), stream)
+        self.rate_limits.observe(response.headers)
+        raise_for_error(response)
+        return response
+
+    async def _send_once(self, call: ApiCall[Any], token: str | None, stream: bool) -> httpx.Response:
+        request = build_request(self._client, self.settings, call, token)
         with translated_transport_errors(request):
             async with self._in_flight:
                 response = await self._client.send(request, stream=stream)
             if response.is_error or response.is_redirect:
                 await response.aread()
-        self.rate_limits.observe(response.headers)
-        raise_for_error(response)
         return response
 
     async def _page(self, call: ApiCall[T]) -> tuple[Any, list[T]]:

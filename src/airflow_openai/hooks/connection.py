@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from airflow_openai.client.identity.settings import WORKLOAD_IDENTITY, WorkloadIdentitySettings, auth_type_of
 from airflow_openai.client.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
@@ -37,6 +38,11 @@ def settings_from_connection(
 
     `extra` is the connection's extras when the caller has already read them (an event loop
     reads them with the SDK's async masking rather than `conn.extra_dejson`).
+
+    With extra `auth_type: workload_identity` no API key is read (neither the password nor
+    `OPENAI_API_KEY`): calls carry an access token exchanged for the workload's identity, as the
+    extras describe it (`WorkloadIdentitySettings.from_extra`, the incumbent provider's names);
+    admin calls keep `admin_api_key`. A wrong or missing identity field raises `ValueError`.
     """
     env = os.environ if environ is None else environ
     if extra is None:
@@ -53,8 +59,13 @@ def settings_from_connection(
         return env.get(fallback) or None if fallback else None
 
     host = _base_url(conn) if conn is not None else None
+    workload_identity = None
+    if auth_type_of(options, conn_id) == WORKLOAD_IDENTITY:
+        workload_identity = WorkloadIdentitySettings.from_extra(options, source=conn_id, environ=env)
     return ClientSettings(
-        api_key=pick("api_key", conn.password if conn is not None else None, options.get("api_key")),
+        api_key=None
+        if workload_identity is not None
+        else pick("api_key", conn.password if conn is not None else None, options.get("api_key")),
         admin_api_key=pick("admin_api_key", options.get("admin_api_key")),
         base_url=pick("base_url", host, options.get("base_url")) or DEFAULT_BASE_URL,
         organization=pick("organization", options.get("organization")),
@@ -64,6 +75,7 @@ def settings_from_connection(
         source=conn_id,
         dashboard_url=pick("dashboard_url", options.get("dashboard_url")),
         output_root=pick("output_root", options.get("output_root")),
+        workload_identity=workload_identity,
     )
 
 

@@ -14,6 +14,7 @@ from airflow.sdk import BaseHook
 
 from airflow_openai.client.calls import ApiCall
 from airflow_openai.client.exchange import tls_context, tls_context_ready
+from airflow_openai.client.identity import TokenSource
 from airflow_openai.client.policy import RetryPolicy
 from airflow_openai.client.rate_limits import LatestRateLimits, RateLimits
 from airflow_openai.client.settings import ClientSettings
@@ -43,6 +44,8 @@ _settings_lookups: weakref.WeakKeyDictionary[
     asyncio.AbstractEventLoop, dict[str, asyncio.Future[ClientSettings]]
 ] = weakref.WeakKeyDictionary()
 """Event loop → connection id → the lookup under way on it (a finished loop leaves nothing behind)."""
+_masked_sources: weakref.WeakSet[TokenSource] = weakref.WeakSet()
+"""Token sources whose access tokens are registered with the secret masker (`_mask_access_tokens`)."""
 
 
 class OpenAIHook(
@@ -65,7 +68,10 @@ class OpenAIHook(
     ``https://api.openai.com/v1``); extras hold ``organization``, ``project``,
     ``admin_api_key`` (used only for ``/organization/*``), ``timeout`` and
     ``max_retries``. Empty fields fall back to ``OPENAI_API_KEY``, ``OPENAI_ADMIN_KEY``,
-    ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` and ``OPENAI_BASE_URL``.
+    ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` and ``OPENAI_BASE_URL``. With extra
+    ``auth_type: workload_identity`` there is no API key: calls carry an access token exchanged
+    for the workload's identity (``airflow_openai.client.identity``), registered with the secret
+    masker as it arrives; admin calls keep ``admin_api_key``.
 
     Building the hook does no I/O: the connection is read and the HTTP clients are
     built on the first call, and closed by :meth:`close` / :meth:`aclose` (or ``with``).
@@ -205,7 +211,9 @@ class OpenAIHook(
                 if self._sync is None:
                     settings = self.settings
                     policy = self._policy(settings)
-                    self._sync = SyncTransport(settings, policy=policy, rate_limits=self._rate_limits)
+                    transport = SyncTransport(settings, policy=policy, rate_limits=self._rate_limits)
+                    _mask_access_tokens(transport.token_source)
+                    self._sync = transport
         return self._sync
 
     async def atransport(self) -> AsyncTransport:
@@ -217,6 +225,9 @@ class OpenAIHook(
             if not tls_context_ready():  # read the CA bundle off the loop, once per process
                 await asyncio.to_thread(tls_context)
             transport = AsyncTransport(settings, policy=self._policy(settings), rate_limits=self._rate_limits)
+            if transport.token_source is not None and transport.token_source not in _masked_sources:
+                # Masking a token already in hand tells the supervisor with a blocking send: off the loop.
+                await asyncio.to_thread(_mask_access_tokens, transport.token_source)
             self._async[loop] = transport
         return transport
 
@@ -254,12 +265,14 @@ class OpenAIHook(
     # -- lifecycle -----------------------------------------------------------------------------------
 
     def test_connection(self) -> tuple[bool, str]:
-        """Check the key and endpoint by listing models (the Airflow UI's "Test" button)."""
+        """Check the key (or workload identity) and endpoint by listing models (the Airflow UI's "Test" button)."""
         try:
             count = sum(1 for _ in self.list_models())
         except Exception as exc:
             return False, str(exc)
-        return True, f"Connected to {self.settings.base_url}: {count} models available"
+        identity = self.settings.workload_identity
+        by = f" by workload identity ({identity.provider})" if identity is not None else ""
+        return True, f"Connected to {self.settings.base_url}{by}: {count} models available"
 
     def get_conn(self) -> SyncTransport:
         return self.transport
@@ -288,6 +301,24 @@ class OpenAIHook(
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+def _mask_access_tokens(source: TokenSource | None) -> None:
+    """Register every access token of `source` with Airflow's secret masker, before it is used.
+
+    The masker is told in the thread that exchanged the token (a worker thread under
+    `atoken`), so a triggerer's event loop never waits on the supervisor.
+    """
+    if source is None or source in _masked_sources:
+        return
+    source.on_new_token(_mask_secret)
+    _masked_sources.add(source)
+
+
+def _mask_secret(token: str) -> None:
+    from airflow.sdk.log import mask_secret
+
+    mask_secret(token)
 
 
 async def _aextra(conn: Any | None) -> dict[str, Any]:

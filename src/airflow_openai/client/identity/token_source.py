@@ -68,6 +68,7 @@ class TokenSource:
         )
         self.exchanges = 0
         """How many exchanges this source made (a count, for logs and tests)."""
+        self._listeners: list[Callable[[str], object]] = []
 
     def token(self) -> str:
         """The access token, exchanging a new one first when needed; blocks (never call on a loop)."""
@@ -104,6 +105,31 @@ class TokenSource:
                 pending.add_done_callback(_retrieve)
                 self._pending[loop] = pending
         return await asyncio.shield(pending)
+
+    def on_new_token(self, listener: Callable[[str], object]) -> None:
+        """Call `listener` with every access token this source gets, the current one included.
+
+        The hook registers Airflow's secret masker here. A listener added twice is called once;
+        it runs in the thread that exchanged the token (a worker thread for `atoken`), and its
+        failure is logged, never raised.
+        """
+        with self._state:
+            if listener in self._listeners:
+                return
+            self._listeners.append(listener)
+            current = self._token
+        if current is not None:
+            self._tell(listener, current)
+
+    def _tell(self, listener: Callable[[str], object], token: str) -> None:
+        try:
+            listener(token)
+        except Exception:
+            log.warning(
+                "Connection %r: a listener for new OpenAI access tokens failed",
+                self.settings.source,
+                exc_info=True,
+            )
 
     def invalidate(self, token: str) -> bool:
         """Drop `token` if it is still the current one (an answer 401 refused it); True if dropped."""
@@ -162,6 +188,9 @@ class TokenSource:
             self._expires_at = started + lifetime
             self._refresh_at = started + lifetime - buffer
             self.exchanges += 1
+            listeners = list(self._listeners)
+        for listener in listeners:  # before the token is handed to anyone: masked before it can be logged
+            self._tell(listener, token)
         log.info(
             "Connection %r: exchanged a %s subject token for an OpenAI access token, valid %.0f s "
             "(refreshed after %.0f s)",
