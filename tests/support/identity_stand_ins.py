@@ -79,3 +79,12 @@ class StandIn:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+CUSTOM_SUBJECT_TOKEN: list[str] = []
+"""What `custom_subject_token` answers: a test puts its canary here."""
+
+
+def custom_subject_token() -> str:
+    """A `token_provider` for `workload_identity_provider: custom` connections in tests."""
+    return CUSTOM_SUBJECT_TOKEN[-1]

@@ -126,13 +126,18 @@ async def _first_event(trigger: OpenAIBatchTrigger) -> dict:
     raise AssertionError("the trigger ended without an event")
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux scheduler statistics")
-def test_triggers_and_downloads_never_stall_the_loop(emulator_process, monkeypatch, tmp_path):
-    monkeypatch.setenv(
-        f"AIRFLOW_CONN_{CONN_ID.upper()}",
-        json.dumps({"conn_type": "openai_platform", "host": emulator_process, "password": PROJECT_KEY}),
-    )
-    with OpenAIHook(settings=ClientSettings(api_key=PROJECT_KEY, base_url=emulator_process)) as setup:
+def _connection(base_url: str, **extra: object) -> str:
+    connection = {"conn_type": "openai_platform", "host": base_url}
+    if extra:
+        connection["extra"] = extra
+    else:
+        connection["password"] = PROJECT_KEY
+    return json.dumps(connection)
+
+
+def _stall_scenario(base_url: str, conn_id: str, tmp_path: Path) -> tuple[Ticker, list[dict]]:
+    """200 triggers and two downloads on one loop, timed by the ticker; asserts what they deliver."""
+    with OpenAIHook(settings=ClientSettings(api_key=PROJECT_KEY, base_url=base_url)) as setup:
         source = setup.create_file(jsonl([chat_line(1)]), "batch", "in.jsonl")
         # At speed 5 a one-line batch takes about 2 s: each trigger polls several times, and fires
         # on completion or at the deadline, whichever comes first.
@@ -151,8 +156,8 @@ def test_triggers_and_downloads_never_stall_the_loop(emulator_process, monkeypat
         ticking = asyncio.ensure_future(ticker.run())
         deadline = time.time() + 2.5
         pacing = {"minimum": 1.0, "maximum": 1.0, "fraction": 0.1}
-        triggers = [OpenAIBatchTrigger([b], CONN_ID, deadline=deadline, pacing=pacing) for b in batch_ids]
-        async with OpenAIHook(CONN_ID) as hook:  # reads the connection the async way, like the triggers
+        triggers = [OpenAIBatchTrigger([b], conn_id, deadline=deadline, pacing=pacing) for b in batch_ids]
+        async with OpenAIHook(conn_id) as hook:  # reads the connection the async way, like the triggers
             events, *sizes = await asyncio.gather(
                 asyncio.gather(*(_first_event(t) for t in triggers)),
                 hook.adownload_file(file_id, tmp_path / "copy.bin"),
@@ -177,3 +182,66 @@ def test_triggers_and_downloads_never_stall_the_loop(emulator_process, monkeypat
     assert (tmp_path / "copy.bin").read_bytes() == content
     reader.join(10)
     assert fifo_digest.digest() == hashlib.sha256(content).digest()
+    return ticker, events
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux scheduler statistics")
+def test_triggers_and_downloads_never_stall_the_loop(emulator_process, monkeypatch, tmp_path):
+    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", _connection(emulator_process))
+    _stall_scenario(emulator_process, CONN_ID, tmp_path)
+
+
+TOKEN_LIFETIME = 2
+"""Seconds the emulator's access tokens live: refreshed after 1 s, so at least once in the scenario."""
+METADATA_DELAY = 0.3
+"""How long the GCP metadata stand-in takes to answer: a slow metadata server, which must not hold the loop."""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux scheduler statistics")
+def test_200_triggers_on_one_keyless_connection_share_each_refresh(emulator_process, monkeypatch, tmp_path):
+    """The same scenario with the connection's access token refreshed while it runs: every refresh is one
+    exchange (one subject token asked of a slow metadata server), whatever the 200 triggers and the
+    downloads ask at once, and the loop never waits for it."""
+    from airflow_openai.client.identity import (
+        WorkloadIdentitySettings,
+        clear_token_sources,
+        token_source_for,
+    )
+    from tests.support.identity_stand_ins import StandIn
+
+    root = emulator_process.removesuffix("/v1")
+    identity = {"identity_provider_id": "idp_stall", "service_account_id": "sa_stall"}
+    httpx.post(f"{root}/_emulator/identity", json={**identity, "token_lifetime_seconds": TOKEN_LIFETIME})
+
+    def metadata_server(seen):
+        time.sleep(METADATA_DELAY)
+        return 200, {"Content-Type": "text/plain"}, b"SUBJECT-CANARY-stall"
+
+    with StandIn(metadata_server) as metadata:
+        extra = {
+            "auth_type": "workload_identity",
+            "workload_identity_provider": "gcp",
+            **identity,
+            "metadata_url": metadata.url + "/identity",
+            "token_exchange_url": f"{root}/oauth/token",
+        }
+        conn_id = CONN_ID + "_keyless"  # the hook remembers a connection's settings for a minute
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", _connection(emulator_process, **extra))
+        clear_token_sources()
+        exchanged: list[float] = []
+        source = token_source_for(WorkloadIdentitySettings.from_extra(extra, source=conn_id))
+        source.on_new_token(lambda token: exchanged.append(time.monotonic()))
+        try:
+            _stall_scenario(emulator_process, conn_id, tmp_path)
+        finally:
+            clear_token_sources()
+            issued = httpx.get(f"{root}/_emulator/identity").json()["tokens_issued"]
+            httpx.post(f"{root}/_emulator/identity", json={})
+        subject_requests = len(metadata.seen)
+
+    assert len(exchanged) >= 2, f"{len(exchanged)} exchanges: the token was not refreshed during the scenario"
+    assert issued == len(exchanged) == subject_requests, (
+        f"{issued} tokens issued and {subject_requests} subject tokens asked for {len(exchanged)} refreshes"
+    )
+    gaps = [later - earlier for earlier, later in zip(exchanged, exchanged[1:], strict=False)]
+    assert min(gaps) >= TOKEN_LIFETIME / 2 - 0.1, f"a refresh came early, or twice: {gaps}"
