@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -140,6 +141,16 @@ class AirflowAPI:
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
         return self._call("GET", path)["value"]
+
+    def xcom_entries(self, dag_id: str, run_id: str, task_id: str) -> list[dict[str, Any]]:
+        """Every XCom of the task instance, each as the API answers it for its key (value included)."""
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries"
+        keys = [entry["key"] for entry in self._call("GET", path, params={"limit": 100})["xcom_entries"]]
+        return [self._call("GET", f"{path}/{quote(key, safe='')}") for key in keys]
+
+    def get(self, path: str, **params: Any) -> Any:
+        """Whatever else a user can read through the API (`path` under `/api/v2`), as JSON."""
+        return self._call("GET", path, params=params)
 
     def log_entries(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> list[dict[str, Any]]:
         """The task log of one try as structured entries (``timestamp``, ``level``, ``event``...);

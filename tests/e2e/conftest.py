@@ -25,6 +25,7 @@ SCENARIO_DAG_IDS = [
     "e2e_marked_failed",
     "e2e_outage",
     "e2e_fine_tuning_cleared",
+    "e2e_workload_identity",
 ]
 _records: list[ScenarioRecord] = []
 _startup: list[float] = []

@@ -4,7 +4,9 @@ Five processes, each started here in its own process group and stopped by this c
 only: the OpenAI emulator (the remote API) and Airflow's api-server, scheduler
 (LocalExecutor), dag-processor and triggerer, all on a temporary AIRFLOW_HOME with a
 file SQLite DB. Every child gets an explicit environment (the test process's own Airflow
-settings never leak in), with the `openai_default` connection pointing at the emulator.
+settings never leak in), with the `openai_default` connection pointing at the emulator
+and a keyless one, `openai_wif` (workload identity: a Kubernetes token file in the home,
+exchanged at the emulator's `/oauth/token` for short-lived access tokens).
 Each component's output goes to `<home>/logs/components/<name>.log`; `diagnosis()` gives
 their tails for failure messages.
 """
@@ -32,6 +34,10 @@ DAGS_SOURCE = Path(__file__).parent / "dags"
 AIRFLOW_COMPONENTS = ("scheduler", "dag-processor", "triggerer")
 EMULATOR_SPEED = 60.0
 """Emulated seconds per real second: a held batch's minutes pass in seconds, a 90-second outage is 90 emulated minutes."""
+WIF_CONN_ID = "openai_wif"
+"""The keyless connection: no password, `auth_type: workload_identity` with a Kubernetes token file."""
+IDENTITY_PROVIDER_ID = "idp_e2e_wif"
+SERVICE_ACCOUNT_ID = "sa_e2e_wif"
 
 
 def _free_port() -> int:
@@ -52,6 +58,9 @@ class Deployment:
         self.components: dict[str, Component] = {}
         self.emulator = EmulatorControl(f"http://127.0.0.1:{self.emulator_port}", speed=EMULATOR_SPEED)
         self.api = AirflowAPI(f"http://127.0.0.1:{self.api_port}", self.diagnosis)
+        self.subject_token = f"SUBJECT-CANARY-e2e-{secrets.token_hex(12)}"
+        """What the `openai_wif` connection's token file holds: a canary no output may contain."""
+        self.token_file = self.home / "identity" / "token"
 
     # -- environment ---------------------------------------------------------------------------
 
@@ -67,6 +76,18 @@ class Deployment:
             "conn_type": "openai_platform",
             "host": self.emulator.base_url,
             "password": PROJECT_KEY,
+        }
+        keyless = {
+            "conn_type": "openai_platform",
+            "host": self.emulator.base_url,
+            "extra": {
+                "auth_type": "workload_identity",
+                "workload_identity_provider": "kubernetes",
+                "identity_provider_id": IDENTITY_PROVIDER_ID,
+                "service_account_id": SERVICE_ACCOUNT_ID,
+                "token_file_path": str(self.token_file),
+                "token_exchange_url": self.emulator.token_url,
+            },
         }
         return {
             **base,
@@ -89,6 +110,7 @@ class Deployment:
             "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt"),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "15",
             "AIRFLOW_CONN_OPENAI_DEFAULT": json.dumps(connection),
+            f"AIRFLOW_CONN_{WIF_CONN_ID.upper()}": json.dumps(keyless),
             "E2E_RESULTS_DIR": str(self.results_dir),
         }
 
@@ -107,6 +129,9 @@ class Deployment:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.results_dir.mkdir(parents=True, exist_ok=True)
         shutil.copytree(DAGS_SOURCE, self.home / "dags", ignore=shutil.ignore_patterns("__pycache__"))
+        self.token_file.parent.mkdir(mode=0o700, exist_ok=True)
+        self.token_file.write_text(self.subject_token)
+        self.token_file.chmod(0o600)
         env = self.env()
         emulator = [
             str(self.bin / "airflow-openai-emulator"),

@@ -24,6 +24,8 @@ class EmulatorControl:
         self.speed = speed
         """Emulated seconds per real second the emulator was started with: `release_fine_tuning` restores it."""
         self.base_url = f"{url}/v1"
+        self.token_url = f"{url}/oauth/token"
+        """The workload identity token exchange (`auth.openai.com/oauth/token` on the service)."""
         self._api = httpx.Client(
             base_url=self.base_url, headers={"Authorization": f"Bearer {PROJECT_KEY}"}, timeout=30
         )
@@ -147,3 +149,25 @@ class EmulatorControl:
 
     def clear_faults(self) -> None:
         self._control.delete("/faults").raise_for_status()
+
+    # -- workload identity -------------------------------------------------------------------------
+
+    def configure_identity(
+        self, identity_provider_id: str, service_account_id: str, token_lifetime_seconds: int
+    ) -> dict[str, Any]:
+        """The token exchange accepts only these ids and issues access tokens living this many real
+        seconds (whatever the clock's speed); returns `identity()`."""
+        body = {
+            "identity_provider_id": identity_provider_id,
+            "service_account_id": service_account_id,
+            "token_lifetime_seconds": token_lifetime_seconds,
+        }
+        response = self._control.post("/identity", json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def identity(self) -> dict[str, Any]:
+        """The exchange's configuration, `tokens_issued` since the emulator started and `tokens_live`."""
+        response = self._control.get("/identity")
+        response.raise_for_status()
+        return response.json()

@@ -10,18 +10,24 @@ left on the OpenAI side (counted on the emulator). The stack is started once for
 
 from __future__ import annotations
 
+import configparser
+import contextlib
 import hashlib
+import json
 import re
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 from airflow_openai.emulator.server import PROJECT_KEY
 from tests.e2e.airflow_api import TERMINAL_TI_STATES
-from tests.e2e.deployment import Deployment
+from tests.e2e.deployment import IDENTITY_PROVIDER_ID, SERVICE_ACCOUNT_ID, WIF_CONN_ID, Deployment
 from tests.e2e.scenario import ScenarioRun
 
 pytestmark = pytest.mark.e2e
@@ -43,6 +49,22 @@ STEP_SECONDS = 3
 """Emulated seconds per training step (the emulator's `fine_tuning_lifecycle.STEP_SECONDS`)."""
 EVENT_LINE = re.compile(r"\[(ftjob-[^\s\]]+) (\d\d:\d\d:\d\d) (\w+)\] .*")
 """A job's event in the task log (`fine_tuning.events.line`): `[<job_id> HH:MM:SS <level>] <message>`."""
+WIF_DAG_ID = "e2e_workload_identity"
+TOKEN_LIFETIME_SECONDS = 3
+"""Real seconds an access token lives (the emulator's clock speed leaves it alone); the token source
+refreshes it after half of that (its buffer is capped at half the lifetime)."""
+WIF_WAIT_SECONDS = 20
+"""Real seconds the keyless scenario holds its batch while the triggerer polls: over six lifetimes."""
+MAX_REFUSED = 3
+"""401s tolerated over the keyless run: refreshes come before expiry, so there should be none; a poll
+that leaves just as its token is due may meet one."""
+ACCESS_TOKEN_PREFIX = "emu-oauth-"
+"""How every access token the emulator issues begins (`emulator.identity.token_exchange`)."""
+EXCHANGED_LINE = "exchanged a kubernetes subject token for an OpenAI access token"
+REFUSED_LINE = "the OpenAI access token was refused; a new one will be exchanged"
+"""What `TokenSource` logs on an exchange and on a 401 (`client.identity.token_source`)."""
+DEFERRED_LINE = "Pausing task as DEFERRED"
+"""What the worker's task runner logs as it hands the wait to the triggerer."""
 
 
 def assert_results(run: ScenarioRun, *, try_number: int = 1) -> None:
@@ -358,6 +380,209 @@ def test_clearing_a_deferred_fine_tuning_job_logs_each_event_once(scenario: Scen
     assert result["fine_tuned_model"] == job["fine_tuned_model"]
     output = scenario.deployment.results_dir / FINE_TUNING_DAG_ID / scenario.run_id
     assert str(result["metrics_path"]).startswith(str(output)), result["metrics_path"]
+
+
+def deployment_outputs(deployment: Deployment) -> list[Path]:
+    """Every file under the deployment's home: component and task logs, the results, the metadata
+    DB (and its WAL), airflow.cfg, the DAGs. Not the token file (it holds the subject token by
+    design), nor the emulator's data directory: that is the remote side's storage (the issuer keeps
+    its tokens), not an output of the deployment."""
+    remote = deployment.home / "emulator"
+    return sorted(
+        path
+        for path in deployment.home.rglob("*")
+        if path.is_file() and path != deployment.token_file and remote not in path.parents
+    )
+
+
+def where_in(path: Path, data: bytes, needle: bytes) -> str:
+    """Where in a file `needle` is, without repeating it: in a SQLite DB (or its WAL) the tables,
+    columns and row ids; elsewhere the line numbers, each with the text around it, needle masked."""
+    db = path.with_name(path.name.removesuffix("-wal").removesuffix("-journal"))
+    if data.startswith(b"SQLite format 3\0") or (db != path and db.exists()):
+        return where_in_sqlite(db, needle)
+    places = []
+    for number, line in enumerate(data.splitlines(), 1):
+        at = line.find(needle)
+        if at >= 0:
+            text = line[max(0, at - 160) : at + 160].replace(needle, b"<FOUND>")
+            places.append(f"line {number}: ...{text.decode(errors='replace')}...")
+    return "; ".join(places[:5]) + (f" (and {len(places) - 5} more lines)" if len(places) > 5 else "")
+
+
+def where_in_sqlite(db: Path, needle: bytes) -> str:
+    """The tables and columns of a SQLite DB whose live rows hold `needle`."""
+    found = []
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for column in [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]:
+                query = f'SELECT rowid FROM "{table}" WHERE instr(CAST("{column}" AS BLOB), ?) > 0'
+                rows = [row[0] for row in conn.execute(query, (needle,))]
+                if rows:
+                    found.append(f"{table}.{column} (rowids {rows[:10]})")
+    return "rows: " + ", ".join(found) if found else "in no live row (a freed page, or the WAL's old frames)"
+
+
+def leaks(sources: dict[str, bytes], needles: dict[str, bytes], files: dict[str, Path]) -> list[str]:
+    """`what holds which needle, where` for each source (a name and its bytes) holding one."""
+    found = []
+    for name, data in sources.items():
+        for what, needle in needles.items():
+            if needle in data:
+                place = where_in(files[name], data, needle) if name in files else ""
+                found.append(f"{what} in {name}" + (f": {place}" if place else ""))
+    return found
+
+
+def read_outputs(deployment: Deployment) -> tuple[dict[str, bytes], dict[str, Path]]:
+    """The deployment's outputs (`deployment_outputs`) by their path in the home, and their paths."""
+    sources, files = {}, {}
+    for path in deployment_outputs(deployment):
+        name = str(path.relative_to(deployment.home))
+        with contextlib.suppress(FileNotFoundError):  # a file rotated or removed since the listing
+            sources[name] = path.read_bytes()
+            files[name] = path
+    return sources, files
+
+
+def trigger_kwargs(deployment: Deployment) -> list[bytes]:
+    """The kwargs of every trigger row in the metadata DB, decrypted: Airflow encrypts them with the
+    deployment's Fernet key (in airflow.cfg), so the raw bytes of the DB cannot show them."""
+    config = configparser.RawConfigParser()
+    config.read(deployment.home / "airflow.cfg")
+    fernet = Fernet(config.get("core", "fernet_key").encode())
+    with contextlib.closing(
+        sqlite3.connect(f"file:{deployment.home / 'airflow.db'}?mode=ro", uri=True)
+    ) as db:
+        rows = [row[0] for row in db.execute("SELECT kwargs FROM trigger")]
+    return [row.encode() if row.startswith("{") else fernet.decrypt(row.encode()) for row in rows]
+
+
+def issued_access_tokens(deployment: Deployment) -> list[str]:
+    """Every access token the emulator issued, read from its store (the issuer's side)."""
+    store = deployment.home / "emulator" / "emulator.sqlite3"
+    with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as db:
+        return [row[0] for row in db.execute("SELECT id FROM objects WHERE kind = 'access_token'")]
+
+
+def count_in_files(paths: list[Path], line: str) -> int:
+    return sum(path.read_text(errors="replace").count(line) for path in paths)
+
+
+def test_keyless_auth_outlives_its_access_tokens(scenario: ScenarioRun) -> None:
+    """A deferrable batch on the keyless `openai_wif` connection (workload identity: a Kubernetes
+    token file exchanged at the emulator for access tokens living 3 s), held for 20 s while the
+    triggerer polls: its tokens are refreshed in the triggerer (the async path), before they expire,
+    and the worker exchanges its own when it resumes for the results. Then every output of the
+    deployment (its files, the metadata DB, the trigger's kwargs, what the REST API shows) is
+    searched for the subject token and for any access token."""
+    deployment, emulator = scenario.deployment, scenario.emulator
+    emulator.configure_identity(IDENTITY_PROVIDER_ID, SERVICE_ACCOUNT_ID, TOKEN_LIFETIME_SECONDS)
+    issued_before = emulator.identity()["tokens_issued"]
+    batch_id = hold_until_polled(scenario, WIF_DAG_ID)
+
+    # While deferred: the trigger's row (its kwargs, decrypted), the task instance and the metadata DB
+    # (the trigger row goes once it fires); searched for the subject token now, for access tokens below.
+    seen: dict[str, bytes] = {"GET task instance (deferred)": json.dumps(scenario.ti()).encode()}
+    kwargs = trigger_kwargs(deployment)
+    assert len(kwargs) == 1 and WIF_CONN_ID.encode() in kwargs[0] and batch_id.encode() in kwargs[0], (
+        f"expected the one trigger of {batch_id} on {WIF_CONN_ID}, read {len(kwargs)} trigger rows"
+    )
+    seen["trigger.kwargs (decrypted, while deferred)"] = kwargs[0]
+    outputs, files = read_outputs(deployment)
+    database = {name: data for name, data in outputs.items() if name.startswith("airflow.db")}
+    assert database, f"no metadata DB among {sorted(outputs)}"
+    prefix_and_subject = {
+        "the subject token": deployment.subject_token.encode(),
+        f"an access token ({ACCESS_TOKEN_PREFIX}...)": ACCESS_TOKEN_PREFIX.encode(),
+    }
+    found = [f"{leak} (while deferred)" for leak in leaks(database, prefix_and_subject, files)]
+
+    issued_deferred = emulator.identity()["tokens_issued"]
+    polls_deferred = emulator.requests(f"/v1/batches/{batch_id}", "GET")
+    held = time.monotonic()
+    while (waited := time.monotonic() - held) < WIF_WAIT_SECONDS:
+        state = scenario.ti()["state"]
+        if state != "deferred":
+            tail = "\n".join(scenario.log().splitlines()[-30:])
+            raise AssertionError(f"{waited:.0f}s into the held wait the task is {state}:\n{tail}")
+        time.sleep(2)
+    in_triggerer = emulator.identity()["tokens_issued"] - issued_deferred
+    polled = emulator.requests(f"/v1/batches/{batch_id}", "GET") - polls_deferred
+    emulator.release_batches()
+    scenario.wait("success", timeout=180)
+    assert_results(scenario)
+    assert f"Results: {PROMPTS} succeeded, 0 failed of {PROMPTS}" in scenario.log()
+
+    # Tokens: refreshed in the triggerer while it waited, and exchanged afresh by the resumed worker.
+    issued = emulator.identity()["tokens_issued"] - issued_before
+    task_logs = sorted(
+        path
+        for path in (deployment.home / "logs" / f"dag_id={WIF_DAG_ID}").rglob("*")
+        if path.is_file() and f"run_id={scenario.run_id}" in str(path)
+    )
+    trigger_logs = [path for path in task_logs if ".trigger." in path.name]
+    worker_logs = [path for path in task_logs if ".trigger." not in path.name]
+    assert trigger_logs and worker_logs, f"the task's log files: {task_logs}"
+    in_trigger_logs = count_in_files(trigger_logs, EXCHANGED_LINE)
+    worker_text = "\n".join(path.read_text(errors="replace") for path in worker_logs)
+    after_resuming = worker_text.rpartition(DEFERRED_LINE)[2].count(EXCHANGED_LINE)
+    refused = count_in_files(task_logs, REFUSED_LINE)
+    scenario.note(
+        f"access tokens issued: {issued}, {in_triggerer} of them during the {WIF_WAIT_SECONDS}s held wait "
+        f"({polled} polls; lifetime {TOKEN_LIFETIME_SECONDS}s); exchanges logged: triggerer "
+        f"{in_trigger_logs}, worker {worker_text.count(EXCHANGED_LINE)} ({after_resuming} after resuming)"
+    )
+    scenario.note(f"401s (tokens refused, a new one exchanged): {refused}")
+    assert issued > 1 and in_triggerer >= 2 and in_trigger_logs >= 2, (
+        f"{issued} access tokens for the run, {in_triggerer} issued while the triggerer waited "
+        f"{WIF_WAIT_SECONDS}s on {TOKEN_LIFETIME_SECONDS}s tokens, {in_trigger_logs} exchanges in its log: "
+        "the triggerer did not refresh them"
+    )
+    assert DEFERRED_LINE in worker_text and after_resuming >= 1, (
+        "the worker that resumed for the results exchanged no token of its own"
+    )
+    assert refused <= MAX_REFUSED, f"{refused} requests were refused (401) for their access token"
+
+    # The canary search: the subject token, and any access token (by its prefix, and each one whole).
+    tokens = issued_access_tokens(deployment)
+    assert len(tokens) >= issued and all(t.startswith(ACCESS_TOKEN_PREFIX) for t in tokens)
+    needles = {
+        **prefix_and_subject,
+        **{
+            f"access token #{n} (without its prefix)": token[len(ACCESS_TOKEN_PREFIX) :].encode()
+            for n, token in enumerate(tokens, 1)
+        },
+    }
+    remote = b"".join(path.read_bytes() for path in (deployment.home / "emulator").glob("emulator.sqlite3*"))
+    assert ACCESS_TOKEN_PREFIX.encode() in remote, (
+        "the emulator's store holds no access token as raw bytes: a raw search of a SQLite file would miss one"
+    )
+    api, base = scenario.api, f"/dags/{scenario.dag_id}/dagRuns/{scenario.run_id}"
+    ti = scenario.ti()
+    assert ti["rendered_fields"], "the API shows no rendered fields"
+    seen |= {
+        "GET task instance (rendered fields)": json.dumps(ti).encode(),
+        "GET task instance tries": json.dumps(
+            api.get(f"{base}/taskInstances/{scenario.task_id}/tries")
+        ).encode(),
+        "GET XCom entries": json.dumps(
+            api.xcom_entries(scenario.dag_id, scenario.run_id, scenario.task_id)
+        ).encode(),
+        "GET task log (try 1)": json.dumps(scenario.log_entries(1)).encode(),
+        "GET DAG run": json.dumps(api.get(base)).encode(),
+        "GET event log": json.dumps(api.get("/eventLogs", dag_id=scenario.dag_id, limit=100)).encode(),
+    }
+    assert EXCHANGED_LINE.encode() in seen["GET task log (try 1)"], "the API's task log lacks the exchanges"
+    outputs, files = read_outputs(deployment)
+    assert any(name.startswith("results/") for name in outputs), f"no results among {sorted(outputs)}"
+    found += leaks({**seen, **outputs}, needles, files)
+    scenario.note(
+        f"searched {len(outputs)} files under AIRFLOW_HOME, the metadata DB while deferred, the trigger's "
+        f"kwargs and {len(seen) - 1} API answers for {len(needles)} secrets: {len(found)} found"
+    )
+    assert not found, "secrets found in the deployment's outputs:\n" + "\n".join(found)
 
 
 def test_no_key_in_any_log(deployment: Deployment) -> None:

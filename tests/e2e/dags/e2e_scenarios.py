@@ -2,10 +2,11 @@
 `e2e_fine_tuning_cleared`) one deferrable fine-tuning job on 12 chat examples given inline.
 
 One DAG per scenario, so the batches each scenario made can be told apart on the emulator
-by their `airflow_dag_id` tag (a fine-tuning job by its suffix, its upload by its name). No
-retries: what a scenario shows must come from the task's own try, not from Airflow trying
-again. The output path uses `run_id`, which every run has (these runs are triggered without
-a logical date).
+by their `airflow_dag_id` tag (a fine-tuning job by its suffix, its upload by its name).
+`e2e_workload_identity` runs on the keyless `openai_wif` connection (workload identity), every
+other DAG on `openai_default` (an API key). No retries: what a scenario shows must come from
+the task's own try, not from Airflow trying again. The output path uses `run_id`, which every
+run has (these runs are triggered without a logical date).
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ SCENARIO_DAG_IDS = (
     "e2e_marked_success",
     "e2e_marked_failed",
     "e2e_outage",
+    "e2e_workload_identity",
 )
+CONNECTIONS = {"e2e_workload_identity": "openai_wif"}
+"""The DAGs not on `openai_default`: set in the deployment's environment (tests/e2e/deployment.py)."""
 PROMPTS = [f"Summarise review #{n}: the kettle works, shipping was slow." for n in range(200)]
 RESULTS = os.environ.get("E2E_RESULTS_DIR", "/tmp/airflow-openai-e2e-results")
 
@@ -70,6 +74,7 @@ for dag_id in SCENARIO_DAG_IDS:
     ):
         OpenAIBatchOperator(
             task_id="summarise",
+            openai_conn_id=CONNECTIONS.get(dag_id, "openai_default"),
             prompts=PROMPTS,
             model="gpt-4o-mini",
             deferrable=True,
