@@ -26,6 +26,8 @@ SCENARIO_DAG_IDS = [
     "e2e_outage",
     "e2e_fine_tuning_cleared",
     "e2e_workload_identity",
+    "e2e_assets",
+    "e2e_assets_consumer",
 ]
 _records: list[ScenarioRecord] = []
 _startup: list[float] = []

@@ -49,6 +49,10 @@ STEP_SECONDS = 3
 """Emulated seconds per training step (the emulator's `fine_tuning_lifecycle.STEP_SECONDS`)."""
 EVENT_LINE = re.compile(r"\[(ftjob-[^\s\]]+) (\d\d:\d\d:\d\d) (\w+)\] .*")
 """A job's event in the task log (`fine_tuning.events.line`): `[<job_id> HH:MM:SS <level>] <message>`."""
+ASSETS_DAG_ID = "e2e_assets"
+ASSETS_CONSUMER_DAG_ID = "e2e_assets_consumer"
+RESULTS_ASSET_URI = "openai://e2e/review-summaries"
+"""The asset `e2e_assets` publishes and `e2e_assets_consumer` is scheduled on (tests/e2e/dags/e2e_scenarios.py)."""
 WIF_DAG_ID = "e2e_workload_identity"
 TOKEN_LIFETIME_SECONDS = 3
 """Real seconds an access token lives (the emulator's clock speed leaves it alone); the token source
@@ -144,6 +148,54 @@ def test_deferred_batch_to_results(scenario: ScenarioRun) -> None:
     scenario.wait("success", timeout=180)
     assert_results(scenario)
     assert f"Results: {PROMPTS} succeeded, 0 failed of {PROMPTS}" in scenario.log()
+
+
+def test_a_dag_scheduled_on_the_results_asset_runs_once_after_the_batch(scenario: ScenarioRun) -> None:
+    """The batch task publishes its results as an asset: the scheduler starts the DAG scheduled on the
+    asset exactly once; the one asset event, read through the REST API, holds the manifest's batch
+    ids, counts, tokens and path in its `extra`, and names that run; the run's task read the same."""
+    scenario.start(ASSETS_DAG_ID)
+    scenario.wait("success", timeout=180)
+    assert_results(scenario)
+    manifest = scenario.manifest()
+    consumed = wait_for_consumer_run(scenario, timeout=120)
+
+    events = scenario.api.get("/assets/events", source_dag_id=ASSETS_DAG_ID, source_run_id=scenario.run_id)
+    assert events["total_entries"] == 1, f"expected one asset event, the API lists {events}"
+    (event,) = events["asset_events"]
+    assert (event["uri"], event["source_task_id"]) == (RESULTS_ASSET_URI, "summarise")
+    assert event["extra"] == {
+        "batch_ids": manifest["batch_ids"],
+        "model": "gpt-4o-mini",
+        "output_path": manifest["output_path"],
+        "total": PROMPTS,
+        "succeeded": PROMPTS,
+        "failed": 0,
+        "tokens": manifest["usage"]["total_tokens"],
+    }
+    assert [(ref["dag_id"], ref["run_id"]) for ref in event["created_dagruns"]] == [
+        (ASSETS_CONSUMER_DAG_ID, consumed["dag_run_id"])
+    ]
+    value = scenario.api.xcom(ASSETS_CONSUMER_DAG_ID, consumed["dag_run_id"], "read_results")
+    assert (json.loads(value) if isinstance(value, str) else value) == [event["extra"]]
+    time.sleep(10)  # a second run, were one queued, would show by now
+    runs = scenario.api.get(f"/dags/{ASSETS_CONSUMER_DAG_ID}/dagRuns")["dag_runs"]
+    assert [run["dag_run_id"] for run in runs] == [consumed["dag_run_id"]], "the consumer ran more than once"
+    scenario.note(f"the consumer's run {consumed['dag_run_id']} read the asset event's extra")
+
+
+def wait_for_consumer_run(run: ScenarioRun, timeout: float) -> dict[str, Any]:
+    """The one run of the consumer DAG, once it has succeeded (an asset-triggered run)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = run.api.get(f"/dags/{ASSETS_CONSUMER_DAG_ID}/dagRuns")["dag_runs"]
+        assert len(runs) <= 1, f"the consumer ran {len(runs)} times: {runs}"
+        if runs and runs[0]["state"] in ("success", "failed"):
+            assert (runs[0]["state"], runs[0]["run_type"]) == ("success", "asset_triggered"), runs[0]
+            return runs[0]
+        if time.monotonic() > deadline:
+            raise run.api.fail(f"no finished run of {ASSETS_CONSUMER_DAG_ID} within {timeout:.0f}s: {runs}")
+        time.sleep(1)
 
 
 def test_triggerer_killed_mid_wait(scenario: ScenarioRun) -> None:

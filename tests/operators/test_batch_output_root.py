@@ -64,6 +64,7 @@ def test_the_connections_output_root_names_object_storage_and_wins_over_the_conf
 def test_without_a_root_results_stay_on_the_worker_with_a_warning_saying_why(
     emu, monkeypatch, tmp_path, capsys
 ):
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")  # tasks on other machines
     monkeypatch.delenv("AIRFLOW__OPENAI__OUTPUT_ROOT", raising=False)
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
     ti = TaskInstanceStandIn("batch")
@@ -83,3 +84,52 @@ def test_an_empty_option_is_no_root(emu, monkeypatch, tmp_path):
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
     manifest = _operator().execute({"ti": TaskInstanceStandIn("batch")})
     assert manifest["output_path"].startswith(str(tmp_path / "openai_batches"))
+
+
+def test_where_every_task_runs_on_one_machine_there_is_no_warning(emu, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+    monkeypatch.delenv("AIRFLOW__OPENAI__OUTPUT_ROOT", raising=False)
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+
+    manifest = _operator().execute({"ti": TaskInstanceStandIn("batch")})
+
+    assert manifest["output_path"].startswith(str(tmp_path / "openai_batches"))
+    assert "[warning" not in capsys.readouterr().out
+
+
+def test_a_deferred_batch_warns_once_not_again_when_it_resumes(
+    airflow_db, emu, new_dag, monkeypatch, tmp_path, capsys
+):
+    from airflow_openai.operators.batch import OpenAIBatchOperator
+
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    monkeypatch.delenv("AIRFLOW__OPENAI__OUTPUT_ROOT", raising=False)
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    with new_dag() as dag:
+        OpenAIBatchOperator(
+            task_id="batch", prompts=["a", "b"], model="gpt-4o-mini", poll_interval=0.2, deferrable=True
+        )
+    dag_run = run_dag(dag)
+
+    assert task_states(dag_run) == {"batch": "success"}
+    captured = capsys.readouterr()
+    warnings = [line for line in (captured.out + captured.err).splitlines() if "own disk" in line]
+    assert len(warnings) == 1, warnings
+
+
+def test_a_fine_tuning_job_waited_in_the_worker_warns_once(emu, monkeypatch, tmp_path, capsys):
+    from airflow_openai.operators.fine_tuning import OpenAIFineTuningJobOperator
+    from tests.support.fine_tuning import records
+
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    monkeypatch.delenv("AIRFLOW__OPENAI__OUTPUT_ROOT", raising=False)
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    emu.set_speed(600)
+    op = OpenAIFineTuningJobOperator(
+        task_id="tune", model="gpt-4o-mini-2024-07-18", training_file=records(12), poll_interval=0.2
+    )
+    result = op.execute({"ti": TaskInstanceStandIn("tune")})
+
+    assert result["metrics_path"].startswith(str(tmp_path / "openai_fine_tuning"))
+    captured = capsys.readouterr()
+    assert len([line for line in (captured.out + captured.err).splitlines() if "own disk" in line]) == 1

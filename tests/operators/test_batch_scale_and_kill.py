@@ -43,7 +43,7 @@ def test_120000_requests_become_three_batches_whose_results_merge(
     assert len(seen) == 120_000
 
 
-def test_on_kill_cancels_the_batch_the_task_is_waiting_for(emu, emu_hook, tmp_path):
+def test_on_kill_cancels_the_batch_the_task_is_waiting_for(emu, emu_hook, tmp_path, capfd):
     from airflow.sdk.exceptions import AirflowException
 
     from airflow_openai.operators.batch import OpenAIBatchOperator
@@ -61,6 +61,11 @@ def test_on_kill_cancels_the_batch_the_task_is_waiting_for(emu, emu_hook, tmp_pa
     assert isinstance(outcome.get("error"), AirflowException)
     assert "The task was killed" in str(outcome["error"]), "the error says the task was killed"
     assert "cancelled outside" not in str(outcome["error"])
+    captured = capfd.readouterr()
+    log = captured.out + captured.err  # the operator's structlog lines
+    assert "because the task was killed" in log
+    assert "cancelled outside" not in log, "the log does not contradict itself"
+    assert f"Batch {batch_id} cancelled: this task cancelled it when it was killed" in log
 
 
 def test_a_batch_cancelled_elsewhere_says_so(emu, emu_hook, tmp_path):

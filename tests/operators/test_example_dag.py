@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.support.assets import consume
 from tests.support.dag_runner import run_dag, task_states, xcom_value
 
 
 def test_example_batch_dag_deferrable(airflow_db, openai_emulator_clean, tmp_path, monkeypatch):
-    from airflow_openai.example_dags.example_openai_batch import dag
+    from airflow_openai.example_dags.example_openai_batch import dag, results_dag
 
     monkeypatch.setenv("AIRFLOW__OPENAI__OUTPUT_ROOT", f"file://{tmp_path}/shared")
     summarise = dag.get_task("summarise")
@@ -30,10 +31,16 @@ def test_example_batch_dag_deferrable(airflow_db, openai_emulator_clean, tmp_pat
     assert rows[0]["input"].startswith("Review #")
     report = xcom_value(dag_run, "report")
     assert sum(report["sentiments"].values()) == 200
+    (published,) = consume(results_dag, "new_results", dag_run)  # what the DAG on the asset reads
+    assert (
+        published["output_path"] == manifest["output_path"]
+        and published["batch_ids"] == manifest["batch_ids"]
+    )
+    assert (published["succeeded"], published["tokens"]) == (200, manifest["usage"]["total_tokens"])
 
 
 def test_example_files_dag(airflow_db, openai_emulator_clean, tmp_path):
-    from airflow_openai.example_dags.example_openai_files import dag
+    from airflow_openai.example_dags.example_openai_files import copies_dag, dag
 
     dag_run = run_dag(dag, run_conf={"folder": str(tmp_path / "corpus"), "keep_days": 7}, logical_date=None)
 
@@ -46,12 +53,13 @@ def test_example_files_dag(airflow_db, openai_emulator_clean, tmp_path):
         copy = tmp_path / "corpus" / "copies" / f"{file_id}-{source.rsplit('/', 1)[1]}"
         assert copy.read_bytes() == Path(source).read_bytes()
     assert xcom_value(dag_run, "tidy") == []
+    assert consume(copies_dag, "new_copies", dag_run) == [{"path": f"{tmp_path}/corpus/copies/", "count": 3}]
 
 
 def test_example_fine_tuning_dag(airflow_db, openai_emulator_clean, tmp_path, monkeypatch):
     """Records → check → fine-tune in the triggerer → both models evaluated by batch → a comparison
     in which the fine-tuned model answers the held-out tickets better than its base."""
-    from airflow_openai.example_dags.example_openai_fine_tuning import dag
+    from airflow_openai.example_dags.example_openai_fine_tuning import dag, ready_dag
 
     monkeypatch.setenv("AIRFLOW__OPENAI__OUTPUT_ROOT", f"file://{tmp_path}/shared")
     openai_emulator_clean.set_speed(600)
@@ -66,6 +74,9 @@ def test_example_fine_tuning_dag(airflow_db, openai_emulator_clean, tmp_path, mo
     assert comparison["fine_tuned_model"] == job["fine_tuned_model"]
     assert comparison["accuracy"]["tuned"] >= 0.75 > comparison["accuracy"]["base"]
     assert len(comparison["rows"]) == 8
+    ready = consume(ready_dag, "new_model", dag_run)
+    assert (ready["job_id"], ready["fine_tuned_model"]) == (job["job_id"], job["fine_tuned_model"])
+    assert (ready["tokens"], ready["path"]) == (job["trained_tokens"], job["metrics_path"])
 
 
 def test_example_vector_store_dag_twice_then_after_an_edit(airflow_db, openai_emulator_clean, tmp_path):
@@ -107,7 +118,7 @@ def test_example_audit_logs_dag_exports_each_hour_once_and_snapshots_at_midnight
     import httpx
     import pendulum
 
-    from airflow_openai.example_dags.example_openai_audit_logs import dag
+    from airflow_openai.example_dags.example_openai_audit_logs import dag, review_dag
 
     emu = openai_emulator_clean
     monkeypatch.setenv("AIRFLOW__OPENAI__OUTPUT_ROOT", f"file://{tmp_path}/shared")
@@ -119,9 +130,10 @@ def test_example_audit_logs_dag_exports_each_hour_once_and_snapshots_at_midnight
     assert seeded["until"] == midnight
     hour = pendulum.duration(hours=1)
 
-    states, hours, snapshots = [], [], []
+    states, hours, snapshots, runs = [], [], [], []
     for h in (1, 0):  # the hours ending at 23:00 and at midnight (dag.test keeps only the last run)
         dag_run = run_dag(dag, logical_date=pendulum.from_timestamp(midnight - h * 3600, tz="UTC"))
+        runs.append(dag_run)
         states.append(task_states(dag_run))
         hours.append(xcom_value(dag_run, "export_audit_logs"))
         snapshots.append(xcom_value(dag_run, "snapshot"))
@@ -145,6 +157,8 @@ def test_example_audit_logs_dag_exports_each_hour_once_and_snapshots_at_midnight
         assert exported["count"] == len(written) == 10 == sum(exported["event_types"].values())
         assert all(start.int_timestamp <= e["effective_at"] < start.int_timestamp + 3600 for e in written)
     assert xcom_value(manual, "export_audit_logs")["count"] == 60
+    reviewed = consume(review_dag, "new_exports", *runs)  # both hours, as after a catch-up
+    assert reviewed == [{"path": exported["path"], "count": exported["count"]} for exported in hours]
     snapshot = snapshots[1]
     assert snapshots[0] is None
     assert snapshot["counts"]["project"] >= 1 and snapshot["unused_key_days"] == 90
@@ -165,7 +179,7 @@ def test_example_runs_dag_answers_the_tool_call_in_the_worker(airflow_db, openai
 def test_example_direct_dag_embeds_the_folder_and_answers_now(airflow_db, openai_emulator_clean, tmp_path):
     import json
 
-    from airflow_openai.example_dags.example_openai_direct import TOPICS, dag
+    from airflow_openai.example_dags.example_openai_direct import TOPICS, dag, results_dag
 
     dag_run = run_dag(
         dag, logical_date=None, run_conf={"docs_folder": str(tmp_path / "docs"), "documents": 100}
@@ -179,3 +193,8 @@ def test_example_direct_dag_embeds_the_folder_and_answers_now(airflow_db, openai
         "a hundred documents, 64 to a request"
     )
     assert xcom_value(dag_run, "ask")["succeeded"] == len(TOPICS)
+    published = consume(results_dag, "new_results", dag_run)
+    assert [extra["output_path"] for extra in published["openai://example/handbook-embeddings"]] == [
+        embedded["output_path"]
+    ]
+    assert [extra["succeeded"] for extra in published["openai://example/handbook-answers"]] == [len(TOPICS)]

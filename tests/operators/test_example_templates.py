@@ -22,10 +22,16 @@ README = Path(__file__).parents[2] / "README.md"
 
 def _example_dags() -> list[Any]:
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk.definitions.timetables.assets import AssetTriggeredTimetable
 
     bag = DagBag(dag_folder=str(EXAMPLES))
     assert not bag.import_errors, bag.import_errors
-    assert len(bag.dags) == len(list(EXAMPLES.glob("example_*.py")))
+    examples = {path.stem for path in EXAMPLES.glob("example_*.py")}
+    assert examples <= set(bag.dags), "each example file defines the DAG named after it"
+    consumers = [dag for dag_id, dag in bag.dags.items() if dag_id not in examples]
+    assert consumers and all(isinstance(dag.timetable, AssetTriggeredTimetable) for dag in consumers), (
+        "the other DAGs of the example files are those scheduled on an example's assets"
+    )
     return list(bag.dags.values())
 
 

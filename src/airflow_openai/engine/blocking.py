@@ -84,18 +84,24 @@ def wait(
     sleep: Callable[[float], Any] = time.sleep,
     clock: Callable[[], float] = time.time,
     log: Any,
+    task: Any = None,
 ) -> tuple[dict[str, Any], Watch]:
     """Poll until the wait fires; returns its event and the watch (with every job's last assessment).
 
     `on_progress` hears of each assessment worth a line (a change of status, or progress);
     `after_poll` runs after each poll round that reached the API (a fine-tuning job's events);
-    an outage error it raises counts as a failed poll.
+    an outage error it raises counts as a failed poll. `task` (the waiting operator) tags the
+    poll metrics with its DAG and task.
     """
+    from airflow_openai.metrics import emit_polls, poll_tags
+
     now = clock()
     watch = new_watch(kind, ref, pacing, started_at=started_at or now, now=now, deadline=deadline)
+    tags = poll_tags(kind.name, hook, task)
     while True:
         now = clock()
         poll(hook, kind, ref, watch, now, log, on_progress)
+        emit_polls(tags, watch.take_counts())
         if after_poll is not None and not watch.outage.ongoing:
             try:
                 after_poll()

@@ -34,6 +34,14 @@ class Fire:
     message: str
 
 
+@dataclass
+class PollCounts:
+    answered: int = 0
+    failed: int = 0
+    outage_seconds: float = 0.0
+    """Seconds of the outages that ended (a read answered after reads that were not)."""
+
+
 class Watch:
     """One wait over one or more jobs of a kind, keyed by their ids."""
 
@@ -64,6 +72,7 @@ class Watch:
         self.outage = Outage(
             pacing.outage_budget, now, first_backoff=pacing.minimum, cap=min(BACKOFF_CAP, pacing.maximum)
         )
+        self._counts = PollCounts()
 
     def pending(self) -> list[str]:
         """The jobs not seen finished yet: what the next poll reads."""
@@ -71,6 +80,9 @@ class Watch:
 
     def seen(self, key: str, assessment: Any, now: float) -> bool:
         """Keep what a poll saw of `key`; True when its status changed (worth a log line)."""
+        if self.outage.ongoing:
+            self._counts.outage_seconds += max(now - self.outage.last_success, 0.0)
+        self._counts.answered += 1
         self.outage.succeeded(now)
         processed = getattr(assessment, "processed", None)
         if processed is not None:
@@ -84,7 +96,13 @@ class Watch:
 
     def poll_failed(self, name: str, error: BaseException, now: float) -> str:
         """Count a poll that failed because the API is down or overloaded; the one line to log."""
+        self._counts.failed += 1
         return self.outage.poll_failed(name, error, now)
+
+    def take_counts(self) -> PollCounts:
+        """The reads answered and failed, and the outage seconds ended, since the last call (for metrics)."""
+        counts, self._counts = self._counts, PollCounts()
+        return counts
 
     def verdict(self, now: float) -> Sleep | Fire:
         """What to do after a poll at `now`: fire on a failure, a call for action, the end of every

@@ -21,6 +21,10 @@ has no hour of its own: it exports the last full hour before it was triggered, o
 names, e.g. ``airflow dags trigger example_openai_audit_logs -c '{"start":
 "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"}'``. Such a run always takes the
 snapshot.
+
+Each export publishes the asset `openai://example/audit-log` (`outlets`): its event's `extra`
+holds the file's path and how many entries it has, and `example_openai_audit_log_review`,
+scheduled on the asset, reads the new files (a SIEM import would start there).
 """
 
 from __future__ import annotations
@@ -28,13 +32,15 @@ from __future__ import annotations
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Asset, Param, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_openai.operators.admin import (
     OpenAIAuditLogsToStorageOperator,
     OpenAIOrganizationSnapshotOperator,
 )
+
+AUDIT_LOG = Asset("openai://example/audit-log")
 
 with DAG(
     dag_id="example_openai_audit_logs",
@@ -59,6 +65,7 @@ with DAG(
         # it was triggered (the same file an hourly run writes), unless its conf names a stretch.
         start="{{ params.start or dag_run.data_interval_start or (dag_run.run_after.replace(minute=0, second=0, microsecond=0) - macros.timedelta(hours=1)) }}",
         end="{{ params.end or dag_run.data_interval_end or dag_run.run_after.replace(minute=0, second=0, microsecond=0) }}",
+        outlets=[AUDIT_LOG],
     )
 
     @task.short_circuit
@@ -72,3 +79,22 @@ with DAG(
     )
 
     once_a_day() >> snapshot
+
+
+with DAG(
+    dag_id="example_openai_audit_log_review",
+    schedule=[AUDIT_LOG],  # after each export (several hours at once while catching up)
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["openai", "example", "admin"],
+) as review_dag:
+
+    @task
+    def new_exports(triggering_asset_events: Any = None) -> list[dict]:
+        """The files exported since this DAG last ran, with their entry counts."""
+        exports = [dict(event.extra) for event in (triggering_asset_events or {}).get(AUDIT_LOG, [])]
+        for extra in exports:
+            print(f"{extra['count']} audit log entries in {extra['path']}")
+        return exports
+
+    new_exports()

@@ -6,18 +6,27 @@ direct calls; a retry of `summarise` reattaches to its batch instead of paying a
 The results file goes under `[openai] output_root` (say `s3://bucket/openai/`), where
 `report` can read it on whichever worker it runs. Nothing here depends on a logical
 date, so runs triggered without one (the REST API, `airflow dags trigger`) work too.
+
+`summarise` also publishes the asset `openai://example/review-summaries` (its `outlets`): each
+time it succeeds, the asset event's `extra` carries the batch ids, the counts, the tokens and
+the results file's path, which changes with every run. A second DAG here,
+`example_openai_batch_results`, is scheduled on that asset and reads them from the event,
+without XCom and without knowing the producer's task.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 import pendulum
-from airflow.sdk import DAG, ObjectStoragePath, Param, task
+from airflow.sdk import DAG, Asset, ObjectStoragePath, Param, task
 from pydantic import BaseModel
 
 from airflow_openai.operators.batch import OpenAIBatchOperator
+
+REVIEW_SUMMARIES = Asset("openai://example/review-summaries")
+"""A stable name for the results: the file is per run, so its path travels in each event's `extra`."""
 
 
 class ReviewSummary(BaseModel):
@@ -55,6 +64,7 @@ with DAG(
         response_format=ReviewSummary,
         poll_interval=1.0,
         max_failed_fraction=0.01,
+        outlets=[REVIEW_SUMMARIES],
     )
 
     @task
@@ -76,3 +86,28 @@ with DAG(
         return {"sentiments": sentiments, "examples": examples}
 
     report(summarise.output)
+
+
+with DAG(
+    dag_id="example_openai_batch_results",
+    schedule=[REVIEW_SUMMARIES],  # runs each time `summarise` has written new results
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["openai", "example"],
+) as results_dag:
+
+    @task
+    def new_results(triggering_asset_events: Any = None) -> list[dict]:
+        """What each batch run that triggered this one wrote: its path, counts and tokens (several
+        events when the producer ran more than once since this DAG last ran)."""
+        runs = []
+        for event in (triggering_asset_events or {}).get(REVIEW_SUMMARIES, []):
+            extra = dict(event.extra)
+            print(
+                f"{extra['output_path']}: {extra['succeeded']} of {extra['total']} succeeded, "
+                f"{extra.get('tokens', 0)} tokens, batches {', '.join(extra['batch_ids'])}"
+            )
+            runs.append(extra)
+        return runs
+
+    new_results()

@@ -8,19 +8,26 @@ folder, `embedding`) under `[openai] output_root` — object storage in a real d
 question about each document to a chat model the same way, with the inputs and the result rows
 of `OpenAIBatchOperator`: swap the class to pay half and wait up to a day instead.
 Runs unchanged against the real API or the local emulator (`make demo` runs it).
+
+Both tasks publish their results as assets (`outlets`): each success adds an asset event whose
+`extra` holds the results file's path, the counts and the tokens. `example_openai_direct_results`
+runs once both have new results, and reads them from the events.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Asset, Param, task
 
 from airflow_openai.operators.direct import OpenAIDirectCallsOperator
 from airflow_openai.operators.embeddings import OpenAIEmbeddingOperator
 
+HANDBOOK_EMBEDDINGS = Asset("openai://example/handbook-embeddings")
+HANDBOOK_ANSWERS = Asset("openai://example/handbook-answers")
 TOPICS = ("onboarding", "expenses", "passwords", "laptops", "holidays", "travel", "benefits", "security")
 
 with DAG(
@@ -61,6 +68,7 @@ with DAG(
         dimensions=256,
         inputs_per_request=64,
         concurrency=8,
+        outlets=[HANDBOOK_EMBEDDINGS],
     )
 
     ask = OpenAIDirectCallsOperator(
@@ -70,6 +78,29 @@ with DAG(
         system_prompt="You answer for the staff handbook.",
         request_parameters={"max_completion_tokens": 60},
         concurrency=8,
+        outlets=[HANDBOOK_ANSWERS],
     )
 
     docs >> [embed, ask]
+
+
+with DAG(
+    dag_id="example_openai_direct_results",
+    schedule=HANDBOOK_EMBEDDINGS & HANDBOOK_ANSWERS,  # once both have new results
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["openai", "example", "direct"],
+) as results_dag:
+
+    @task
+    def new_results(triggering_asset_events: Any = None) -> dict[str, list[dict]]:
+        """Where the latest embeddings and answers are, with their counts and tokens."""
+        found: dict[str, list[dict]] = {}
+        for asset in (HANDBOOK_EMBEDDINGS, HANDBOOK_ANSWERS):
+            for event in (triggering_asset_events or {}).get(asset, []):
+                extra = dict(event.extra)
+                print(f"{asset.uri}: {extra['succeeded']} of {extra['total']} rows in {extra['output_path']}")
+                found.setdefault(asset.uri, []).append(extra)
+        return found
+
+    new_results()

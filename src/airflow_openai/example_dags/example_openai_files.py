@@ -5,6 +5,10 @@ emulator. `corpus` stands in for wherever your files live: point `source` at
 ``s3://bucket/train/*.jsonl`` or any object storage glob instead. Files over 64 MB go
 through the Uploads API in parallel parts; a retry of `upload` does not upload again
 what the first attempt already did.
+
+`copy_back` publishes the copies as the asset `openai://example/file-copies` (`outlets`): the
+asset event's `extra` holds the destination folder and how many files went there, and
+`example_openai_files_copies`, scheduled on the asset, reads them from it.
 """
 
 from __future__ import annotations
@@ -12,15 +16,18 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Asset, Param, task
 
 from airflow_openai.operators.files import (
     OpenAIDeleteFilesOperator,
     OpenAIDownloadFileOperator,
     OpenAIUploadFileOperator,
 )
+
+FILE_COPIES = Asset("openai://example/file-copies")
 
 with DAG(
     dag_id="example_openai_files",
@@ -61,6 +68,7 @@ with DAG(
         task_id="copy_back",
         file_ids=upload.output["file_ids"],
         destination="{{ (params.folder or '/tmp/openai-corpus-copies').rstrip('/') }}/copies/",
+        outlets=[FILE_COPIES],
     )
 
     tidy = OpenAIDeleteFilesOperator(
@@ -70,3 +78,22 @@ with DAG(
     )
 
     copy_back >> tidy
+
+
+with DAG(
+    dag_id="example_openai_files_copies",
+    schedule=[FILE_COPIES],  # runs each time `copy_back` has written copies
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["openai", "example"],
+) as copies_dag:
+
+    @task
+    def new_copies(triggering_asset_events: Any = None) -> list[dict]:
+        """The folders the copies went to, and how many files each run copied."""
+        copies = [dict(event.extra) for event in (triggering_asset_events or {}).get(FILE_COPIES, [])]
+        for extra in copies:
+            print(f"{extra['count']} files copied to {extra['path']}")
+        return copies
+
+    new_copies()

@@ -8,6 +8,10 @@ records and trains in the triggerer, logging the job's events as they come; the 
 tasks ask the held-out tickets of the fine-tuned model and of its base model at half the
 price of direct calls; `compare` scores both and logs a table. Runs unchanged against the
 real API (set the `openai_default` connection) or the local emulator (`make demo`).
+
+`fine_tune` publishes the asset `openai://example/ticket-router` (`outlets`): its event's
+`extra` names the job, the fine-tuned model, the trained tokens and the metrics file, and
+`example_openai_ticket_router_ready`, scheduled on the asset, picks the new model up from it.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ import json
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, ObjectStoragePath, task
+from airflow.sdk import DAG, Asset, ObjectStoragePath, task
 
 from airflow_openai.operators.batch import OpenAIBatchOperator
 from airflow_openai.operators.fine_tuning import OpenAIFineTuningJobOperator
 
+TICKET_ROUTER = Asset("openai://example/ticket-router")
 BASE_MODEL = "gpt-4o-mini-2024-07-18"
 EPOCHS = 3
 SYSTEM = (
@@ -132,6 +137,7 @@ with DAG(
         seed=42,
         deferrable=True,
         poll_interval=1.0,
+        outlets=[TICKET_ROUTER],
     )
     checked >> fine_tune
 
@@ -194,3 +200,25 @@ with DAG(
         }
 
     compare(evaluate_tuned.output, evaluate_base.output, records["expected"], fine_tune.output)
+
+
+with DAG(
+    dag_id="example_openai_ticket_router_ready",
+    schedule=[TICKET_ROUTER],  # each time a ticket router has been fine-tuned
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["openai", "example", "fine-tuning"],
+) as ready_dag:
+
+    @task
+    def new_model(triggering_asset_events: Any = None) -> dict:
+        """The latest fine-tuned model, its job, the tokens it trained on and its metrics file."""
+        events = (triggering_asset_events or {}).get(TICKET_ROUTER, [])
+        latest = dict(events[-1].extra) if events else {}
+        print(
+            f"{latest.get('fine_tuned_model')} from job {latest.get('job_id')}: "
+            f"{latest.get('tokens')} tokens trained, metrics in {latest.get('path')}"
+        )
+        return latest
+
+    new_model()

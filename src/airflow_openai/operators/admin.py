@@ -144,6 +144,21 @@ class OpenAIAuditLogsToStorageOperator(OpenAIBaseOperator):
         )
         return {"path": str(output), "count": export.count, "event_types": types, **interval.to_dict()}
 
+    def lineage_plan(self) -> Any:
+        from airflow_openai.lineage import TaskReport
+
+        return TaskReport(outputs=[str(self.output_path)] if self.output_path else [])
+
+    def lineage_report(self, result: Any) -> Any:
+        """The export's file and how many entries it holds."""
+        from airflow_openai.lineage import TaskReport
+
+        if not isinstance(result, dict):
+            return None
+        return TaskReport(
+            outputs=[result["path"]], facts={"path": result["path"], "count": result.get("count")}
+        )
+
     def _default_path(self, context: Any, interval: Interval) -> str:
         ti = context["ti"]
         map_index = getattr(ti, "map_index", -1)
@@ -242,6 +257,18 @@ class OpenAIOrganizationSnapshotOperator(OpenAIBaseOperator):
                 )
             result["unused_keys"] = unused
         return result
+
+    def lineage_plan(self) -> Any:
+        from airflow_openai.lineage import TaskReport
+
+        return TaskReport(outputs=[str(self.output_path)] if self.output_path else [])
+
+    def lineage_report(self, result: Any) -> Any:
+        from airflow_openai.lineage import TaskReport
+
+        if not isinstance(result, dict):
+            return None
+        return TaskReport(outputs=[result["path"]], facts={"path": result["path"]})
 
     def _default_path(self, context: Any) -> str:
         from airflow_openai.operators.output import default_output_path

@@ -1,5 +1,6 @@
-"""What every operator of this provider shares: a connection id and a hook built only when it runs,
-and one rule for a request that cannot be sent: the task fails without a retry."""
+"""What every operator of this provider shares: a connection id and a hook built only when it runs;
+one rule for a request that cannot be sent (the task fails without a retry); and one account of
+each finished run (`lineage_report`), published as OpenLineage facets, asset events and metrics."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_openai.operators.lineage import LineageMixin
+
 if TYPE_CHECKING:
     from airflow_openai.hooks.openai import OpenAIHook
+    from airflow_openai.lineage.report import TaskReport
 
 GUARDED_METHODS = ("execute", "execute_complete")
 """Where a task runs: its first entry and its resumption after a deferral."""
+ENDINGS_NOT_FAILURES = ("TaskDeferred", "AirflowSkipException")
+"""Exceptions that end an attempt without failing it: no error to report."""
 
 
-class OpenAIBaseOperator(BaseOperator):
+class OpenAIBaseOperator(LineageMixin, BaseOperator):
     """Base of the OpenAI operators.
 
     Constructing one (which Airflow does every time it parses the DAG file) reads no
@@ -28,6 +34,10 @@ class OpenAIBaseOperator(BaseOperator):
     metadata) is refused by the HTTP client before it is sent (`UnencodableTextError`, naming
     the field). Every subclass's `execute` and `execute_complete` turn that into an
     `AirflowFailException` with the same message: a retry would send the same text.
+
+    When `execute` or `execute_complete` returns (the task is done, not deferred), the value it
+    returns is turned into a `TaskReport` (`lineage_report`), which gives the OpenLineage facets,
+    the `extra` of each asset in `outlets`, and the task's metrics.
 
     :param openai_conn_id: the Airflow connection with the OpenAI credentials.
     """
@@ -49,22 +59,59 @@ class OpenAIBaseOperator(BaseOperator):
 
         return OpenAIHook(self.openai_conn_id)
 
+    def lineage_report(self, result: Any) -> TaskReport | None:
+        """What this run read, wrote, created and spent, from what it returns; None: nothing to tell."""
+        return None
+
+    def publish_report(self, context: Any, result: Any) -> None:
+        """Keep the run's report for OpenLineage, fill the outlets' asset events and emit the metrics."""
+        from airflow_openai.metrics import emit_report, task_tags
+
+        report = self.lineage_report(result)
+        if report is None:
+            return
+        self.openai_report = report
+        emit_report(report, task_tags(self))
+        assets = [outlet for outlet in self.outlets or () if type(outlet).__name__ == "Asset"]
+        events = context.get("outlet_events") if assets else None
+        if events is not None:
+            extra = report.asset_extra()
+            for asset in assets:
+                events[asset].extra.update(extra)
+
 
 def fails_unsendable_text(method: Callable[..., Any]) -> Callable[..., Any]:
-    """`method`, with an `UnencodableTextError` turned into an `AirflowFailException` (no retry)."""
+    """`method`, with an `UnencodableTextError` turned into an `AirflowFailException` (no retry),
+    and its result reported (`publish_report`) once, by the outermost of nested calls."""
 
     @functools.wraps(method)
     def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
         from airflow_openai.client.errors import UnencodableTextError
 
+        outermost = not getattr(self, "_openai_in_task", False)
+        self._openai_in_task = True
         try:
-            return method(self, *args, **kwargs)
+            result = method(self, *args, **kwargs)
         except UnencodableTextError as exc:
             from airflow.sdk.exceptions import AirflowFailException
 
+            self.openai_error = str(exc)[:1000]
             raise AirflowFailException(
                 f"{exc}. The task fails without a retry: a retry would send the same text"
             ) from exc
+        except Exception as exc:
+            if outermost and type(exc).__name__ not in ENDINGS_NOT_FAILURES:
+                self.openai_error = f"{type(exc).__name__}: {exc}"[:1000]
+            raise
+        finally:
+            if outermost:
+                self._openai_in_task = False
+        publish = getattr(self, "publish_report", None)  # sensors share the guard, not the report
+        # The task runner calls `execute(context=context)`; a resumption passes it positionally.
+        context = args[0] if args else kwargs.get("context")
+        if outermost and context is not None and publish is not None:
+            publish(context, result)
+        return result
 
     guarded._fails_unsendable_text = True  # type: ignore[attr-defined]
     return guarded

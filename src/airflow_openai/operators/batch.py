@@ -148,6 +148,29 @@ class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
         finally:
             self._drop_workdir()
 
+    def lineage_plan(self) -> Any:
+        from airflow_openai.lineage import TaskReport
+
+        return TaskReport(
+            inputs=[str(self.input_file)] if self.input_file else [],
+            outputs=[str(self.output_path)] if self.output_path else [],
+            facts={"model": self.model} if self.model else {},
+        )
+
+    def lineage_report(self, result: Any) -> Any:
+        """The batches and, once they ended, the results file, counts by outcome and tokens."""
+        report = self.lineage_plan()
+        if not isinstance(result, dict):
+            return report
+        batch_ids = [str(batch_id) for batch_id in result.get("batch_ids") or []]
+        report.facts["batch_ids"] = batch_ids
+        report.created = {"batches": len(batch_ids)}
+        if "output_path" in result:
+            report.add_results(result)
+        else:  # not waited for: submitted only
+            report.facts["total"] = report.requests_sent = int(result.get("requests") or 0)
+        return report
+
     # -- steps ---------------------------------------------------------------------------------------
 
     def _job(self, context: Any) -> Any:
@@ -273,6 +296,7 @@ class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
         manifest = {"batch_ids": all_ids, "output_path": str(output), **tally.to_dict()}
         too_many = tally.over(self.max_failed_fraction)
         if too_many:
+            self.publish_report(context, manifest)  # paid for: told to lineage and metrics though it fails
             raise AirflowFailException(f"{too_many}; the results are saved in {output}")
         return manifest
 
@@ -294,6 +318,7 @@ class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
             local_folder="openai_batches",
             suffix=".jsonl",
             log=self.log,
+            warn=not self.resumed,
         )
 
 

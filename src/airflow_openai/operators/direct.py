@@ -62,3 +62,6 @@ class OpenAIDirectCallsOperator(RequestInputs, DirectCallsBase):
             request_parameters=request_parameters,
             response_format=response_format,
         )
+
+    def lineage_inputs(self) -> list[str]:
+        return [str(self.input_file)] if self.input_file else []

@@ -117,6 +117,25 @@ class DirectCallsBase(OpenAIBaseOperator):
             self.log.info("Stopping the direct calls; the answers received so far are kept")
             loop.call_soon_threadsafe(task.cancel)
 
+    def lineage_inputs(self) -> list[str]:
+        """The paths and URIs the requests are read from (none for requests given inline)."""
+        return []
+
+    def lineage_plan(self) -> Any:
+        from airflow_openai.lineage import TaskReport
+
+        model = getattr(self, "model", None)
+        return TaskReport(
+            inputs=self.lineage_inputs(),
+            outputs=[str(self.output_path)] if self.output_path else [],
+            facts={"model": model} if model else {},
+        )
+
+    def lineage_report(self, result: Any) -> Any:
+        """The results file, counts by outcome and tokens (what the manifest says)."""
+        report = self.lineage_plan()
+        return report.add_results(result) if isinstance(result, dict) else report
+
     def _run(self, context: Any, prepared: Any, output: str) -> Any:
         from airflow_openai.client.policy import RetryPolicy
         from airflow_openai.direct.journal import Journal, JournalBusy
@@ -162,7 +181,7 @@ class DirectCallsBase(OpenAIBaseOperator):
             journal.count,
             prepared.total,
         )
-        return self._collect(journal, prepared, output)
+        return self._collect(context, journal, prepared, output)
 
     async def _stoppable(self, work: Any) -> Any:
         task = asyncio.ensure_future(work)
@@ -174,7 +193,7 @@ class DirectCallsBase(OpenAIBaseOperator):
         finally:
             self._stopping = None
 
-    def _collect(self, journal: Any, prepared: Any, output: str) -> Any:
+    def _collect(self, context: Any, journal: Any, prepared: Any, output: str) -> Any:
         from airflow_openai.batch.results import ResultTally
 
         tally = ResultTally()
@@ -191,6 +210,7 @@ class DirectCallsBase(OpenAIBaseOperator):
         manifest = {"output_path": str(output), **tally.to_dict()}
         too_many = tally.over(self.max_failed_fraction)
         if too_many:
+            self.publish_report(context, manifest)  # paid for: told to lineage and metrics though it fails
             raise AirflowFailException(
                 f"{too_many}; the results are saved in {output}. The answers are kept in {journal.path}: "
                 "clearing the task writes them again without sending anything; delete it to send every request again"

@@ -72,6 +72,11 @@ class OpenAIEmbeddingOperator(DirectCallsBase):
         )
         yield from batch_requests.checked(lines, self.endpoint)
 
+    def lineage_inputs(self) -> list[str]:
+        from airflow_openai.lineage import source_locations
+
+        return source_locations(self.source)[0] if self.source is not None else []
+
     def write_rows(self, journal: Any, prepared: Any, sink: IO[bytes], tally: Any) -> None:
         """One row per text, in the order the answers came; each text counted into `tally`."""
         from airflow_openai.direct.embedding_inputs import rows_of

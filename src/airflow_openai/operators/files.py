@@ -137,6 +137,24 @@ class OpenAIUploadFileOperator(OpenAIBaseOperator):
             ti.xcom_push(key="file_ids", value=file_ids)
         return {"file_ids": file_ids, "files": {source: done[source] for source in sources}}
 
+    def lineage_plan(self) -> Any:
+        from airflow_openai.lineage import TaskReport, source_locations
+
+        return TaskReport(inputs=source_locations(self.source)[0])
+
+    def lineage_report(self, result: Any) -> Any:
+        """Each file read and the API file it became."""
+        from airflow_openai.lineage import RemoteObject, TaskReport
+
+        if not isinstance(result, dict):
+            return None
+        files = dict(result.get("files") or {})
+        return TaskReport(
+            inputs=list(files),
+            remote_outputs=[RemoteObject("file", file_id) for file_id in files.values()],
+            facts={"file_ids": list(files.values()), "count": len(files)},
+        )
+
     def on_kill(self) -> None:
         """Large uploads stop after the parts in flight and are cancelled on OpenAI; none is left pending."""
         stop = getattr(self, "_stop", None)
@@ -197,6 +215,23 @@ class OpenAIDownloadFileOperator(OpenAIBaseOperator):
             self.log.info("Downloaded %s to %s (%d bytes)", file_id, target, size)
             written[file_id] = target
         return written
+
+    def lineage_plan(self) -> Any:
+        from airflow_openai.lineage import TaskReport
+
+        return TaskReport(outputs=[str(self.destination)])
+
+    def lineage_report(self, result: Any) -> Any:
+        """Each API file read and where it was written."""
+        from airflow_openai.lineage import RemoteObject, TaskReport
+
+        if not isinstance(result, dict):
+            return None
+        return TaskReport(
+            remote_inputs=[RemoteObject("file", file_id) for file_id in result],
+            outputs=list(result.values()),
+            facts={"file_ids": list(result), "count": len(result), "path": str(self.destination)},
+        )
 
 
 class OpenAIDeleteFilesOperator(OpenAIBaseOperator):

@@ -124,6 +124,7 @@ class OpenAIFineTuningJobOperator(OpenAIJobOperator):
         self.check_data = check_data
         self.wait_for_completion = wait_for_completion
         self._report: dict[str, Any] | None = None
+        self._folder: str | None = None
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -144,6 +145,45 @@ class OpenAIFineTuningJobOperator(OpenAIJobOperator):
             return {"job_id": job.id, "status": job.status, "data_report": report}
         # Measured on this worker's clock, as the timeout is: the API's clock may differ from it.
         return self.wait_for(context, {"ids": [job.id]}, started_at=time.time())
+
+    def lineage_plan(self) -> Any:
+        """The training and validation data given as paths or URIs (records from XCom are no
+        dataset until uploaded; a file id is the API's), and the metrics folder if named."""
+        from airflow_openai.lineage import RemoteObject, TaskReport
+
+        report = TaskReport(
+            facts={"model": self.model}, outputs=[str(self.output_path)] if self.output_path else []
+        )
+        for data in (self.training_file, self.validation_file):
+            if isinstance(data, str):
+                if data.startswith("file-") and "/" not in data:
+                    report.remote_inputs.append(RemoteObject("file", data))
+                else:
+                    report.inputs.append(data)
+        return report
+
+    def lineage_report(self, result: Any) -> Any:
+        """The job, the uploaded data it trained on, the fine-tuned model and its metrics files."""
+        from airflow_openai.lineage import RemoteObject
+
+        report = self.lineage_plan()
+        if not isinstance(result, dict):
+            return report
+        report.facts.update(job_id=result.get("job_id"), fine_tuned_model=result.get("fine_tuned_model"))
+        report.created = {"fine_tuning_jobs": 1}
+        for key in ("training_file", "validation_file"):
+            file_id = result.get(key)
+            if file_id and RemoteObject("file", file_id) not in report.remote_inputs:
+                report.remote_inputs.append(RemoteObject("file", file_id))
+        if result.get("fine_tuned_model"):
+            report.remote_outputs.append(RemoteObject("model", result["fine_tuned_model"]))
+        written = [result[key] for key in ("metrics_path", "chart_path") if result.get(key)]
+        if written:
+            report.outputs = written
+            report.facts["path"] = written[0]
+        if result.get("trained_tokens"):
+            report.tokens = {"trained": int(result["trained_tokens"])}
+        return report
 
     def after_poll(self, context: Any, ref: dict[str, Any]) -> Any:
         return lambda: self._log_events(context, str(ref["ids"][0]))
@@ -311,14 +351,18 @@ class OpenAIFineTuningJobOperator(OpenAIJobOperator):
         }
 
     def _output_folder(self, context: Any) -> str:
+        """The metrics folder, worked out once per process (and its warning said once per task)."""
         from airflow_openai.operators.output import default_output_path
 
         if self.output_path:
             return str(self.output_path)
-        return default_output_path(
-            context,
-            self.hook.settings.output_root,
-            local_folder="openai_fine_tuning",
-            suffix="",
-            log=self.log,
-        )
+        if self._folder is None:
+            self._folder = default_output_path(
+                context,
+                self.hook.settings.output_root,
+                local_folder="openai_fine_tuning",
+                suffix="",
+                log=self.log,
+                warn=not self.resumed,
+            )
+        return self._folder

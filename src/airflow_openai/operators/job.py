@@ -149,12 +149,27 @@ class OpenAIJobOperator(OpenAIBaseOperator):
                 started_at=started_at,
                 deadline=deadline,
                 after_poll=self.after_poll(context, ref),
+                on_progress=self._progress,
                 log=self.log,
+                task=self,
             )
         return self.ended(context, ended, resume or {})
 
+    def _progress(self, assessment: Any) -> None:
+        """A wait's line for a change it saw. A job this task cancelled as it was killed (in a signal
+        handler, while the wait polled) is said to be cancelled by the task, not by someone else."""
+        if self._killed is not None and assessment.status in ("cancelling", "cancelled"):
+            head = str(assessment.message).split(": ", 1)[0].split(" was cancelled outside", 1)[0]
+            self.log.info("%s: this task cancelled it when it was killed (%s)", head, self._killed)
+            return
+        self.log.info(assessment.message)
+
+    resumed = False
+    """True in the process that resumes the task after a deferral."""
+
     def execute_complete(self, context: Any, event: dict[str, Any], **resume: Any) -> Any:
         """Resume after the trigger fired: the same ending as a wait in the worker."""
+        self.resumed = True  # what the first process said (a warning, say) is not said again
         self.remember_task(context)
         self._ref = self.plugin.ref_of(event)
         return self.ended(context, event, resume)

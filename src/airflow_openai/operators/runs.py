@@ -251,5 +251,17 @@ class OpenAIAssistantRunOperator(OpenAIJobOperator):
             "usage": usage,
         }
 
+    def lineage_report(self, result: Any) -> Any:
+        """The run, its thread and the tokens it spent."""
+        from airflow_openai.lineage import TaskReport, usage_tokens
+
+        if not isinstance(result, dict):
+            return None
+        return TaskReport(
+            facts={"run_id": result.get("run_id"), "thread_id": result.get("thread_id")},
+            tokens=usage_tokens(result.get("usage")),
+            created={"runs": 1},
+        )
+
     def _call(self, step: Any, what: str) -> Any:
         return waited_out(step, what, budget=self.outage_budget)

@@ -149,6 +149,32 @@ class OpenAIVectorStoreIngestOperator(OpenAIJobOperator):
             )
         return self._round(context, round=round, tally=tally, waited=True)
 
+    def lineage_plan(self) -> Any:
+        """The source folders or objects read; the store, once known, is the output."""
+        from airflow_openai.lineage import RemoteObject, TaskReport, source_locations
+
+        locations, file_ids = source_locations(self.source)
+        report = TaskReport(inputs=locations, remote_inputs=[RemoteObject("file", f) for f in file_ids])
+        if self.vector_store_id:
+            report.remote_outputs.append(RemoteObject("vector_store", str(self.vector_store_id)))
+        return report
+
+    def lineage_report(self, result: Any) -> Any:
+        from airflow_openai.lineage import RemoteObject
+
+        report = self.lineage_plan()
+        if not isinstance(result, dict) or not result.get("vector_store_id"):
+            return report
+        store_id = str(result["vector_store_id"])
+        report.remote_outputs = [RemoteObject("vector_store", store_id)]
+        failed = len(result.get("failed") or [])
+        counts = {key: int(result.get(key) or 0) for key in ("added", "replaced", "removed", "unchanged")}
+        report.facts.update(
+            vector_store_id=store_id, request_counts={**counts, "failed": failed}, failed=failed
+        )
+        report.facts["count"] = counts["added"] + counts["replaced"]
+        return report
+
     def timed_out(self, context: Any, ref: dict[str, Any]) -> None:
         """Cancelled batches are not waited for again: a later try plans their files afresh."""
         try:

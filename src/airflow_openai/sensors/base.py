@@ -109,7 +109,13 @@ class OpenAIBaseSensor(BaseSensorOperator):
 
     @fails_unsendable_text
     def poke(self, context: Any) -> PokeReturnValue:
+        from airflow_openai.engine.watch import PollCounts
+        from airflow_openai.metrics import emit_polls, poll_tags
+
         obj = self._outage.read(context, self.read, self._what, self.log)
+        emit_polls(
+            poll_tags(self.plugin.name, self.hook, self), PollCounts(int(obj is not None), int(obj is None))
+        )
         if obj is None:
             return PokeReturnValue(is_done=False)
         self.seen(context, obj)

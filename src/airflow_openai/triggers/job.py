@@ -86,6 +86,7 @@ class OpenAIJobTrigger(BaseTrigger):
         from airflow_openai.client.errors import OpenAIError
         from airflow_openai.engine.blocking import event, new_watch
         from airflow_openai.engine.watch import Fire
+        from airflow_openai.metrics import emit_polls, poll_tags
         from airflow_openai.outage import is_outage
         from airflow_openai.pacing import PollPacing
 
@@ -95,6 +96,7 @@ class OpenAIJobTrigger(BaseTrigger):
             deadline=self.deadline,
         )  # fmt: skip
         hook = self._hook(retries=False)
+        tags = poll_tags(plugin.name, hook, getattr(self, "task_instance", None))
         try:
             await asyncio.sleep(self._spread(min(watch.pacing.minimum, 5.0)))
             while True:
@@ -116,6 +118,7 @@ class OpenAIJobTrigger(BaseTrigger):
                     assessment = plugin.assess(answer)
                     if watch.seen(key, assessment, now) or getattr(assessment, "processed", None) is not None:
                         self.log.info(assessment.message)
+                emit_polls(tags, watch.take_counts())
                 decided = watch.verdict(time.time())
                 if isinstance(decided, Fire):
                     yield TriggerEvent(event(plugin, ref, watch, decided))

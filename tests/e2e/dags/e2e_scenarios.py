@@ -7,14 +7,19 @@ by their `airflow_dag_id` tag (a fine-tuning job by its suffix, its upload by it
 other DAG on `openai_default` (an API key). No retries: what a scenario shows must come from
 the task's own try, not from Airflow trying again. The output path uses `run_id`, which every
 run has (these runs are triggered without a logical date).
+
+`e2e_assets` is the same batch task publishing its results as an asset (`outlets`), and
+`e2e_assets_consumer` a DAG scheduled on that asset, whose task returns the `extra` of the asset
+events that triggered its run.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pendulum
-from airflow.sdk import DAG
+from airflow.sdk import DAG, Asset, task
 
 from airflow_openai.operators.batch import OpenAIBatchOperator
 from airflow_openai.operators.fine_tuning import OpenAIFineTuningJobOperator
@@ -32,6 +37,10 @@ CONNECTIONS = {"e2e_workload_identity": "openai_wif"}
 """The DAGs not on `openai_default`: set in the deployment's environment (tests/e2e/deployment.py)."""
 PROMPTS = [f"Summarise review #{n}: the kettle works, shipping was slow." for n in range(200)]
 RESULTS = os.environ.get("E2E_RESULTS_DIR", "/tmp/airflow-openai-e2e-results")
+
+ASSETS_DAG_ID = "e2e_assets"
+ASSETS_CONSUMER_DAG_ID = "e2e_assets_consumer"
+RESULTS_ASSET = Asset("openai://e2e/review-summaries")
 
 FINE_TUNING_DAG_ID = "e2e_fine_tuning_cleared"
 FINE_TUNING_SUFFIX = "e2e-cleared"
@@ -63,7 +72,7 @@ TRAINING = [
     for ticket, queue in TICKETS
 ]
 
-for dag_id in SCENARIO_DAG_IDS:
+for dag_id in (*SCENARIO_DAG_IDS, ASSETS_DAG_ID):
     with DAG(
         dag_id=dag_id,
         schedule=None,
@@ -80,7 +89,24 @@ for dag_id in SCENARIO_DAG_IDS:
             deferrable=True,
             poll_interval=1.0,
             output_path=f"{RESULTS}/{dag_id}/{{{{ run_id }}}}.jsonl",
+            outlets=[RESULTS_ASSET] if dag_id == ASSETS_DAG_ID else [],
         )
+
+with DAG(
+    dag_id=ASSETS_CONSUMER_DAG_ID,
+    schedule=[RESULTS_ASSET],
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args={"retries": 0},
+    tags=["e2e"],
+):
+
+    @task
+    def read_results(triggering_asset_events: Any = None) -> list[dict[str, Any]]:
+        """The `extra` of each asset event that triggered this run."""
+        return [dict(event.extra) for event in (triggering_asset_events or {}).get(RESULTS_ASSET, [])]
+
+    read_results()
 
 with DAG(
     dag_id=FINE_TUNING_DAG_ID,
