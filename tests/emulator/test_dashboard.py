@@ -32,12 +32,12 @@ def test_the_list_page_shows_the_batches_asked_for(emu, hook):
     assert page.status_code == 200 and "Batches (2)" in page.text
     assert first in page.text and second in page.text and other not in page.text
     assert "cancelled" in page.text
-    assert f'href="batches/{first}"' in page.text
+    assert f'href="/_emulator/dashboard/batches/{first}"' in page.text
     assert "Batches (3)" in httpx.get(f"{emu.dashboard_url}/batches").text
 
 
 def test_an_unknown_batch_is_a_404_page(emu):
     page = httpx.get(f"{emu.dashboard_url}/batches/batch_nope")
-    assert page.status_code == 404 and "No batch batch_nope" in page.text
+    assert page.status_code == 404 and "No batch <code>batch_nope</code>" in page.text
     listing = httpx.get(f"{emu.dashboard_url}/batches", params={"ids": "batch_nope"})
     assert listing.status_code == 200 and "Not found: batch_nope" in listing.text

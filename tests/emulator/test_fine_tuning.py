@@ -629,7 +629,9 @@ def test_the_dashboard_shows_a_job_and_the_list(api, emu):
         ):
             assert text in page.text
         listing = dashboard.get("/finetune")
-        assert job["id"] in listing.text and f'href="finetune/{job["id"]}"' in listing.text
+        assert (
+            job["id"] in listing.text and f'href="/_emulator/dashboard/finetune/{job["id"]}"' in listing.text
+        )
         assert dashboard.get("/finetune/ftjob-nope").status_code == 404
 
 

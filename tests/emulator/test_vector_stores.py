@@ -545,7 +545,10 @@ def test_the_dashboard_shows_a_store_and_its_files(api, emu):
     assert "for the bot" in page.text
 
     listing = httpx.get(f"{emu.dashboard_url}/storage/vector_stores")
-    assert "Vector stores (1)" in listing.text and f'href="vector_stores/{created["id"]}"' in listing.text
+    assert (
+        "Vector stores (1)" in listing.text
+        and f'href="/_emulator/dashboard/storage/vector_stores/{created["id"]}"' in listing.text
+    )
     assert httpx.get(f"{emu.dashboard_url}/storage/vector_stores/vs_nope").status_code == 404
 
 

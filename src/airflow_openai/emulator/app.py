@@ -26,6 +26,7 @@ from airflow_openai.emulator.batches import routes as batches
 from airflow_openai.emulator.batches import routes_control as batches_control
 from airflow_openai.emulator.batches import routes_dashboard as batch_dashboard
 from airflow_openai.emulator.core import access_tokens
+from airflow_openai.emulator.core import routes_dashboard as dashboard_index
 from airflow_openai.emulator.core.errors import EmulatorError, unauthorized
 from airflow_openai.emulator.core.faults import Fault
 from airflow_openai.emulator.core.lost_answers import (
@@ -38,6 +39,7 @@ from airflow_openai.emulator.core.lost_answers import (
 from airflow_openai.emulator.core.slow_link import paced
 from airflow_openai.emulator.core.state import EmulatorState
 from airflow_openai.emulator.files import routes as files
+from airflow_openai.emulator.files import routes_dashboard as file_dashboard
 from airflow_openai.emulator.files import routes_uploads as uploads
 from airflow_openai.emulator.fine_tuning import fine_tuning_lifecycle
 from airflow_openai.emulator.fine_tuning import routes as fine_tuning
@@ -73,6 +75,16 @@ ADMIN_PATH_PREFIX = "/v1/organization"
 def is_admin_path(path: str) -> bool:
     """`/v1/organization` and what lies under it, not `/v1/organizationX`."""
     return path == ADMIN_PATH_PREFIX or path.startswith(ADMIN_PATH_PREFIX + "/")
+
+
+DASHBOARD_SECTIONS = (
+    batch_dashboard.SECTION,
+    fine_tuning_dashboard.SECTION,
+    vector_store_dashboard.SECTION,
+    thread_dashboard.SECTION,
+    file_dashboard.SECTION,
+)
+"""What the dashboard's index (`/_emulator/dashboard`) links, in this order."""
 
 
 def create_app(state: EmulatorState) -> Any:
@@ -116,6 +128,8 @@ def create_app(state: EmulatorState) -> Any:
         fine_tuning_dashboard.router,
         vector_store_dashboard.router,
         thread_dashboard.router,
+        file_dashboard.router,
+        dashboard_index.router(DASHBOARD_SECTIONS),
     ):
         api.include_router(router)
     connect_services(state)
