@@ -1,4 +1,9 @@
-"""Extra links from a task to the dashboard of the account its connection names."""
+"""Extra links from a task to the dashboard of the account its connection names.
+
+Airflow asks each link when the attempt ends, however it ends. A task that failed before it made
+anything (a bad input, an unreachable service) has pushed nothing for its links to open: they are
+then empty, and quiet (`pushed`), so that the task's last error line stays the real reason.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,25 @@ from airflow.sdk import BaseOperatorLink
 BATCH_IDS_XCOM_KEY = "batch_ids"
 DASHBOARD_XCOM_KEY = "openai_dashboard_url"
 PLATFORM_HOST = "platform.openai.com"
+
+
+def pushed(ti_key: Any, key: str) -> Any:
+    """What the task pushed under `key`, or None when it pushed nothing (yet).
+
+    Not asked as one value first: the task SDK's client logs a missing XCom as an error ("XCom not
+    found"), which would print after the reason the task failed. The task's values under `key`, of
+    every map index, come back as a list, empty when there are none, without a word; for a task
+    that is not mapped that list holds its value. A mapped task's own value is then asked for by
+    map index (a sibling's existing, its own may not: only then is the miss logged).
+    """
+    from airflow.sdk.execution_time.xcom import XCom
+
+    values = XCom.get_all(key=key, dag_id=ti_key.dag_id, task_id=ti_key.task_id, run_id=ti_key.run_id)
+    if not values:
+        return None
+    if getattr(ti_key, "map_index", -1) in (None, -1):
+        return values[0]
+    return XCom.get_value(ti_key=ti_key, key=key)
 
 
 def batches_url(dashboard_url: str | None, batch_ids: Sequence[str]) -> str:
@@ -42,13 +66,11 @@ class OpenAIBatchLink(BaseOperatorLink):
     name = "OpenAI batch"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
-
-        batch_ids = XCom.get_value(ti_key=ti_key, key=BATCH_IDS_XCOM_KEY)
+        batch_ids = pushed(ti_key, BATCH_IDS_XCOM_KEY)
         if not batch_ids:
             return ""
         ids = [str(batch_id) for batch_id in batch_ids] if isinstance(batch_ids, list) else [str(batch_ids)]
-        return batches_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), ids)
+        return batches_url(pushed(ti_key, DASHBOARD_XCOM_KEY), ids)
 
 
 FINE_TUNING_JOB_XCOM_KEY = "fine_tuning_job_id"
@@ -72,12 +94,10 @@ class _ObjectPageLink(BaseOperatorLink):
     section = ""
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
-
-        object_id = XCom.get_value(ti_key=ti_key, key=self.xcom_key_of_id)
+        object_id = pushed(ti_key, self.xcom_key_of_id)
         if not object_id:
             return ""
-        return page_url(XCom.get_value(ti_key=ti_key, key=DASHBOARD_XCOM_KEY), self.section, str(object_id))
+        return page_url(pushed(ti_key, DASHBOARD_XCOM_KEY), self.section, str(object_id))
 
 
 class OpenAIFineTuningJobLink(_ObjectPageLink):

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_openai import __version__
+from airflow_openai.client.settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
 CONN_TYPE = "openai_platform"
+EMULATOR_DASHBOARD = "http://127.0.0.1:8089/_emulator/dashboard"
+"""The form of the emulator's dashboard URL (`airflow-openai-emulator`'s default host and port),
+shown in the connection form as an example of the Dashboard URL field."""
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -101,6 +105,7 @@ def get_provider_info() -> dict[str, Any]:
                     "placeholders": {
                         "password": "sk-proj-...",
                         "host": "https://api.openai.com/v1",
+                        "dashboard_url": EMULATOR_DASHBOARD,
                     },
                 },
                 "conn-fields": {
@@ -122,10 +127,14 @@ def get_provider_info() -> dict[str, Any]:
                     "timeout": {
                         "label": "Timeout (seconds)",
                         "schema": {"type": ["number", "null"], "minimum": 1},
+                        "description": "How long one request may take before it is given up (and retried). "
+                        f"Default {DEFAULT_TIMEOUT:g}.",
                     },
                     "max_retries": {
                         "label": "Max retries",
                         "schema": {"type": ["integer", "null"], "minimum": 0},
+                        "description": "How often a request that failed for a passing reason (a 429, a 5xx, "
+                        f"a lost connection) is sent again. Default {DEFAULT_MAX_RETRIES}.",
                     },
                     "output_root": {
                         "label": "Output root",
@@ -215,9 +224,14 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "dashboard_url": {
                         "label": "Dashboard URL",
-                        "schema": {"type": ["string", "null"]},
+                        # The UI of Airflow 3.3 shows a text field's `examples` as its suggestions.
+                        "schema": {
+                            "type": ["string", "null"],
+                            "examples": ["https://platform.openai.com", EMULATOR_DASHBOARD],
+                        },
                         "description": "Root of the web dashboard the task links open (default: "
-                        "https://platform.openai.com for api.openai.com, no link for other hosts).",
+                        "https://platform.openai.com for api.openai.com, no link for other hosts); "
+                        f"for the emulator, its /_emulator/dashboard ({EMULATOR_DASHBOARD}).",
                     },
                 },
             }

@@ -68,9 +68,10 @@ def test_a_connection_made_for_the_other_openai_provider_works(clean_env):
 
 
 def test_uri_connection_with_host_and_port(clean_env):
+    """A host without a path is the API's host: its base URL is under /v1 (`test_base_url`)."""
     clean_env.setenv("AIRFLOW_CONN_URI_STYLE", f"openai-platform://:{PROJECT_KEY}@127.0.0.1:8089")
     settings = OpenAIHook("uri_style").settings
-    assert settings.base_url == "https://127.0.0.1:8089" and settings.api_key == PROJECT_KEY
+    assert settings.base_url == "https://127.0.0.1:8089/v1" and settings.api_key == PROJECT_KEY
 
 
 def test_empty_fields_fall_back_to_openai_environment_variables(clean_env):

@@ -74,6 +74,11 @@ def test_a_parameter_the_api_would_refuse_fails_the_dag_import(kwargs, message, 
         _execute(tmp_path, **kwargs)
 
 
+def _function_of(value: float) -> dict:
+    """A function whose `parameters`, a JSON schema, the request schema takes whatever it holds."""
+    return {"name": "f", "parameters": {"type": "object", "x-score": value}}
+
+
 BAD_INPUTS = {
     "prompts as an int": ({"prompts": 7}, r"prompts must be .*got int"),
     "prompts as a set": ({"prompts": {"a", "b"}}, r"got set"),
@@ -96,8 +101,20 @@ BAD_INPUTS = {
         r"line 2: body.temperature: .*finite number",
     ),
     "NaN where the schema takes anything": (
-        {"requests": [CHAT, {**CHAT, "metadata": {"score": math.nan}}]},
+        {"requests": [CHAT, {**CHAT, "tools": [{"type": "function", "function": _function_of(math.nan)}]}]},
         r"line 2: holds NaN or Infinity",
+    ),
+    "NaN in a row's own metadata": (
+        {"requests": [CHAT, {"body": CHAT, "metadata": {"score": math.nan}}]},
+        r"line 2: metadata holds NaN or Infinity",
+    ),
+    "a field the API does not define": (
+        {"requests": [CHAT, {**CHAT, "review_id": 5}]},
+        r"line 2: body.review_id: not a parameter of /v1/chat/completions \(API 2.3.0\)",
+    ),
+    "an unknown key in a prompt row": (
+        {"prompts": ["a", {"prompt": "b", "review_id": 5}]},
+        r"line 2: prompts\[1\]: unknown key 'review_id': .* under 'metadata'",
     ),
     "messages as a string": (
         {"requests": [CHAT, {**CHAT, "messages": "What is 2+2?"}]},

@@ -3,8 +3,9 @@
 Each chunk is a JSONL file on local disk with its request count and a fingerprint of
 its exact bytes; the fingerprint is what lets a retried task recognise its own batch.
 The original input of every line is kept in a small SQLite index beside the chunks,
-with the chunk it went into, for joining results back and for knowing which requests
-each batch was given, without holding the inputs in memory.
+with the chunk it went into and the row's `metadata` (never written to a chunk: it is
+not for the API), for joining results back and for knowing which requests each batch
+was given, without holding the inputs in memory.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from airflow_openai.batch.requests import ROW_METADATA
 
 MAX_REQUESTS_PER_BATCH = 50_000
 MAX_BYTES_PER_BATCH = 100 * 1024 * 1024
@@ -51,15 +54,21 @@ class PreparedInput:
 
     def inputs(self, custom_ids: Iterable[str]) -> dict[str, str]:
         """The original inputs of these custom_ids, as JSON text (only these rows are read)."""
+        return {custom_id: source for custom_id, (source, _) in self.joined(custom_ids).items()}
+
+    def joined(self, custom_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        """The original input and the row's `metadata` (None when it had none) of these custom_ids,
+        as JSON text (only these rows are read)."""
         wanted = list(custom_ids)
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, str | None]] = {}
         with contextlib.closing(sqlite3.connect(self.index_path)) as db:
             for start in range(0, len(wanted), LOOKUP_GROUP):
                 group = wanted[start : start + LOOKUP_GROUP]
                 marks = ",".join("?" * len(group))
-                found.update(
-                    db.execute(f"SELECT custom_id, source FROM inputs WHERE custom_id IN ({marks})", group)
+                rows = db.execute(
+                    f"SELECT custom_id, source, metadata FROM inputs WHERE custom_id IN ({marks})", group
                 )
+                found.update((custom_id, (source, metadata)) for custom_id, source, metadata in rows)
         return found
 
     def custom_ids(self, chunk: int) -> Iterator[str]:
@@ -80,17 +89,22 @@ class PreparedInput:
 
 
 def prepare(lines: Iterable[tuple[dict[str, Any], Any]], workdir: Path, endpoint: str) -> PreparedInput:
-    """Write checked lines into chunk files under `workdir`, starting a new chunk before any limit is crossed."""
+    """Write checked lines into chunk files under `workdir`, starting a new chunk before any limit is crossed.
+
+    A line's `metadata` (see `requests.checked`) goes to the index only: the file holds what is sent.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     index_path = workdir / "inputs.sqlite3"
     index_path.unlink(missing_ok=True)
     db = sqlite3.connect(index_path)
-    db.execute("CREATE TABLE inputs (custom_id TEXT PRIMARY KEY, source TEXT, chunk INTEGER)")
+    db.execute("CREATE TABLE inputs (custom_id TEXT PRIMARY KEY, source TEXT, chunk INTEGER, metadata TEXT)")
     chunks: list[Chunk] = []
     current: Chunk | None = None
     sink = None
     try:
-        for number, (request, source) in enumerate(lines, start=1):
+        for number, (line, source) in enumerate(lines, start=1):
+            request = {key: value for key, value in line.items() if key != ROW_METADATA}
+            metadata = line.get(ROW_METADATA)
             encoded = _encoded(request, number)
             inputs = _embedding_inputs(request) if endpoint == "/v1/embeddings" else 0
             if current is None or _full(current, len(encoded), inputs):
@@ -106,8 +120,13 @@ def prepare(lines: Iterable[tuple[dict[str, Any], Any]], workdir: Path, endpoint
             current.bytes += len(encoded)
             current.embedding_inputs += inputs
             db.execute(
-                "INSERT INTO inputs VALUES (?, ?, ?)",
-                (request["custom_id"], json.dumps(source, default=str), current.index),
+                "INSERT INTO inputs VALUES (?, ?, ?, ?)",
+                (
+                    request["custom_id"],
+                    json.dumps(source, default=str),
+                    current.index,
+                    None if metadata is None else _metadata_json(metadata, number),
+                ),
             )
         db.execute("CREATE INDEX inputs_by_chunk ON inputs (chunk)")
     finally:
@@ -128,6 +147,26 @@ def _encoded(request: dict[str, Any], number: int) -> bytes:
         return refuse_unencodable(request) + b"\n"
     except UnreadableLine as exc:
         raise InvalidBatchInput(number, str(exc)) from None
+
+
+def _metadata_json(metadata: Any, number: int) -> str:
+    """A row's `metadata` as the JSON text its result row holds; what JSON text cannot carry (NaN,
+    a lone surrogate) is refused, naming the line, rather than making the results file unreadable.
+    Values JSON has no type for (dates, ids) are written as their text."""
+    from airflow_openai.batch.requests import InvalidBatchInput
+
+    try:
+        text = json.dumps(metadata, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:
+        raise InvalidBatchInput(number, "metadata holds NaN or Infinity, which is not valid JSON") from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidBatchInput(
+            number,
+            f"metadata holds a lone surrogate (U+{ord(exc.object[exc.start]):04X}), which is not UTF-8 text",
+        ) from None
+    return text
 
 
 def _full(chunk: Chunk, size: int, inputs: int) -> bool:

@@ -2,6 +2,13 @@
 
 Everything here runs before anything is uploaded or paid for: a bad line stops the
 task with its line number and the reason, and nothing is created remotely.
+
+The service refuses a body field it does not know ("Unrecognized request argument supplied"), so a
+row key or body field the API description (2.3.0) does not define for the endpoint is refused here,
+named, rather than failing every row in production. A row carries what is not for the API in two
+keys of its own, never sent as they are: `metadata`, fields of the row's own (ids, labels...) kept
+in its result row; and `extra_body`, parameters the API added after 2.3.0, merged into the body
+unchecked (as the openai SDK's `extra_body`; the operators take one for every row too).
 """
 
 from __future__ import annotations
@@ -9,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from airflow_openai.emulator.inference.params import invalid_parameter
+from airflow_openai.emulator.inference.params import FIELDS, invalid_parameter, unrecognized_fields
 from airflow_openai.jsonl import UnreadableLine, parse_line
 
 ENDPOINTS = ("/v1/chat/completions", "/v1/embeddings", "/v1/completions")
@@ -21,6 +28,16 @@ REQUIRED_BODY_FIELD = {
 CUSTOM_ID_MAX = 512
 COMPLETION_WINDOWS = ("24h",)
 """The spec's CreateBatch `completion_window` enum: the only window the API accepts."""
+LINE_FIELDS = ("custom_id", "method", "url", "body")
+"""A request line of a batch input file: all that is sent of a row."""
+ROW_METADATA = "metadata"
+"""A row's own fields (a JSON object): kept in its result row as `metadata`, never sent."""
+ROW_EXTRA_BODY = "extra_body"
+"""Parameters the API added after 2.3.0 (a JSON object): merged into the row's body unchecked."""
+PROMPT_KEYS = ("prompt", "custom_id", "system_prompt", ROW_METADATA, ROW_EXTRA_BODY)
+"""What a prompt row holds besides the parameters of chat completions."""
+API_VERSION = "2.3.0"
+"""The version of the API description the body fields are checked against."""
 
 
 class InvalidBatchInput(ValueError):
@@ -83,7 +100,9 @@ def from_prompts(
     """Chat requests for prompts given as strings, or as dicts with `prompt` and per-row overrides.
 
     Yields (request line, the original prompt row); ids are `prompt-<position>` unless
-    a row brings its own `custom_id`, so they are stable across retries.
+    a row brings its own `custom_id`, so they are stable across retries. A dict row's other keys
+    are parameters of chat completions, and its `metadata` and `extra_body` go on the line for
+    `checked`; any other key is refused, named.
     """
     for position, row in enumerate(prompts):
         line = position + 1
@@ -96,7 +115,8 @@ def from_prompts(
                     f"prompts[{position}]: a prompt given as a dict needs a string 'prompt' "
                     f"(got keys {sorted(map(str, row))[:5]})",
                 )
-            overrides = {k: v for k, v in row.items() if k not in ("prompt", "custom_id", "system_prompt")}
+            _check_prompt_keys(row, line, position)
+            overrides = {k: v for k, v in row.items() if k not in PROMPT_KEYS}
             text, custom_id = row["prompt"], row.get("custom_id")
         else:
             raise InvalidBatchInput(
@@ -113,7 +133,31 @@ def from_prompts(
             "url": "/v1/chat/completions",
             "body": body,
         }
+        if isinstance(row, Mapping):
+            request.update({key: row[key] for key in (ROW_METADATA, ROW_EXTRA_BODY) if key in row})
         yield request, row
+
+
+def _check_prompt_keys(row: Mapping[str, Any], line: int, position: int) -> None:
+    """Refuse a key that is neither a prompt row's own nor a parameter of chat completions: the
+    service would refuse every such row, and a row's own fields belong under `metadata`."""
+    if "messages" in row:
+        raise InvalidBatchInput(
+            line,
+            f"prompts[{position}]: 'messages' is made from 'prompt' and 'system_prompt'; "
+            "to send messages of your own, give `requests` instead of `prompts`",
+        )
+    taken = FIELDS["/v1/chat/completions"]
+    unknown = [str(key) for key in row if key not in PROMPT_KEYS and key not in taken]
+    if unknown:
+        names = ", ".join(repr(key) for key in unknown)
+        raise InvalidBatchInput(
+            line,
+            f"prompts[{position}]: unknown key{'s' if len(unknown) > 1 else ''} {names}: a prompt row holds "
+            f"{', '.join(PROMPT_KEYS[:3])} and the parameters of /v1/chat/completions (API {API_VERSION}); "
+            f"put fields of your own under '{ROW_METADATA}' (kept in the result row, never sent) and a "
+            f"parameter the API added later under '{ROW_EXTRA_BODY}' (sent unchecked)",
+        )
 
 
 def from_requests(requests: Iterable[Any], endpoint: str) -> Iterator[tuple[dict[str, Any], Any]]:
@@ -154,11 +198,18 @@ def _parse_json(raw: bytes | str, line: int) -> Any:
 
 
 def checked(
-    lines: Iterable[tuple[dict[str, Any], Any]], endpoint: str
+    lines: Iterable[tuple[dict[str, Any], Any]],
+    endpoint: str,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> Iterator[tuple[dict[str, Any], Any]]:
     """Pass lines through, refusing the first that the Batch API would refuse: its fields, and each
-    body's parameters against the spec's request schema (the emulator's reading of it, so both
-    sides refuse the same lines)."""
+    body's fields and parameters against the spec's request schema (the emulator's reading of it,
+    so both sides refuse the same lines).
+
+    Each line yielded holds `custom_id`, `method`, `url` and `body`, and the row's `metadata` when
+    it has one (for `chunks.prepare` to keep in its index, not in the file). `extra_body`, then the
+    row's own `extra_body`, is merged into the body once it is checked, unchecked itself.
+    """
     seen: set[str] = set()
     for number, (request, source) in enumerate(lines, start=1):
         custom_id = request.get("custom_id")
@@ -189,11 +240,49 @@ def checked(
         field = REQUIRED_BODY_FIELD[endpoint]
         if body.get(field) in (None, "", []):
             raise InvalidBatchInput(number, f"body.{field} is required for {endpoint}")
-        unknown = set(request) - {"custom_id", "method", "url", "body"}
+        unknown = set(request) - {*LINE_FIELDS, ROW_METADATA, ROW_EXTRA_BODY}
         if unknown:
-            raise InvalidBatchInput(number, f"unknown request fields {sorted(unknown)}")
+            raise InvalidBatchInput(
+                number,
+                f"unknown request fields {sorted(unknown)}: a line holds {', '.join(LINE_FIELDS)}, and may "
+                f"carry '{ROW_METADATA}' (kept in the result row, never sent) and '{ROW_EXTRA_BODY}'",
+            )
+        metadata = _json_object(request.get(ROW_METADATA), ROW_METADATA, number)
+        row_extra = _json_object(request.get(ROW_EXTRA_BODY), ROW_EXTRA_BODY, number)
+        not_taken = unrecognized_fields(endpoint, dict(body))
+        if not_taken:
+            raise InvalidBatchInput(number, _not_taken(endpoint, not_taken))
         refused = invalid_parameter(endpoint, body)
         if refused is not None:
             param, message = refused
             raise InvalidBatchInput(number, f"body.{param}: {message}" if param else f"body: {message}")
-        yield {"custom_id": custom_id, "method": "POST", "url": endpoint, "body": dict(body)}, source
+        line: dict[str, Any] = {
+            "custom_id": custom_id,
+            "method": "POST",
+            "url": endpoint,
+            "body": {**body, **(extra_body or {}), **(row_extra or {})},
+        }
+        if metadata is not None:
+            line[ROW_METADATA] = metadata
+        yield line, source
+
+
+def _json_object(value: Any, key: str, line: int) -> dict[str, Any] | None:
+    """A row's `metadata` or `extra_body`: a JSON object, or absent (None)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidBatchInput(line, f"{key} must be a JSON object (a dict), not {type(value).__name__}")
+    return dict(value)
+
+
+def _not_taken(endpoint: str, fields: list[str]) -> str:
+    """Why body fields the endpoint does not define are refused, and where they go instead."""
+    names = ", ".join(f"body.{name}" for name in fields)
+    one = len(fields) == 1
+    return (
+        f"{names}: not {'a parameter' if one else 'parameters'} of {endpoint} (API {API_VERSION}), and the "
+        f"service refuses {'it' if one else 'them'} (Unrecognized request argument supplied); put fields of "
+        f"your own under the row's '{ROW_METADATA}' (kept in the result row, never sent) and a parameter the "
+        f"API added later under '{ROW_EXTRA_BODY}' (sent unchecked)"
+    )

@@ -144,18 +144,21 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def write_joined(rows: Iterator[dict[str, Any]], prepared: PreparedInput, sink: IO[bytes]) -> None:
-    """Write rows with their original input attached, looking inputs up a group at a time."""
+    """Write rows with their original input attached, and the row's `metadata` when it had one (its
+    own fields, never sent), looking inputs up a group at a time."""
     group: list[dict[str, Any]] = []
 
     def flush() -> None:
-        inputs = prepared.inputs(row["custom_id"] for row in group)
+        joined = prepared.joined(row["custom_id"] for row in group)
         out = []
         for row in group:
             custom_id = row.pop("custom_id")
+            source, metadata = joined.get(custom_id, ("null", None))
+            carried = "" if metadata is None else f', "metadata": {metadata}'
             # The input is spliced in as the JSON text it is stored as: no decoding and encoding again.
             rest = json.dumps(row, ensure_ascii=False)[1:]
             out.append(
-                f'{{"custom_id": {json.dumps(custom_id, ensure_ascii=False)}, "input": {inputs.get(custom_id, "null")}, {rest}\n'
+                f'{{"custom_id": {json.dumps(custom_id, ensure_ascii=False)}, "input": {source}{carried}, {rest}\n'
             )
         sink.write("".join(out).encode())
         group.clear()

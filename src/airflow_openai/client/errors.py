@@ -193,8 +193,16 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def error_from_response(response: httpx.Response) -> APIStatusError:
-    """Build the typed error for a non-success response, reading the OpenAI error envelope."""
+API_PATH = "/v1"
+"""The path an OpenAI-compatible base URL ends in (`https://api.openai.com/v1`, `http://localhost:8000/v1`)."""
+
+
+def error_from_response(response: httpx.Response, base_url: str | None = None) -> APIStatusError:
+    """Build the typed error for a non-success response, reading the OpenAI error envelope.
+
+    A 404 "Invalid URL" from a `base_url` that does not end in /v1 says so: the path the service
+    does not know is then most likely the base URL's, not the call's.
+    """
     body: Any
     try:
         body = response.json()
@@ -208,6 +216,11 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
         message = (body if isinstance(body, str) and body else response.reason_phrase) or "HTTP error"
         fields = {"type": None, "code": None, "param": None}
     status = response.status_code
+    if status == 404 and message.startswith("Invalid URL") and base_url and _misses_api_path(base_url):
+        message += (
+            f"; the base URL {_shown(base_url)} does not end in {API_PATH}, and the base URL usually ends in "
+            f"{API_PATH} (https://api.openai.com{API_PATH}): check the connection's host (or OPENAI_BASE_URL)"
+        )
     cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     return cls(
         message,
@@ -217,6 +230,21 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
         headers=response.headers,
         **fields,
     )
+
+
+def _misses_api_path(base_url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return not urlsplit(base_url).path.rstrip("/").endswith(API_PATH)
+
+
+def _shown(base_url: str) -> str:
+    """`base_url` without any user or password it holds, for an error message."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(base_url)
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -256,13 +256,14 @@ def check_complete(call: ApiCall[Any], response: httpx.Response, written: int, e
         )
 
 
-def raise_for_error(response: httpx.Response) -> None:
-    """Raise the typed error for a non-success response whose body has been read.
+def raise_for_error(response: httpx.Response, base_url: str | None = None) -> None:
+    """Raise the typed error for a non-success response whose body has been read (a 404 "Invalid
+    URL" says when `base_url`, the one the request was sent under, lacks /v1).
 
     Redirects are errors too: following one would send the key to another address.
     """
     if response.is_error:
-        raise error_from_response(response)
+        raise error_from_response(response, base_url)
     if response.is_redirect:
         target = response.headers.get("location", "?")
         raise InvalidResponseError(

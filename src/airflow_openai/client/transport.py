@@ -84,7 +84,7 @@ class SyncTransport:
             tokens.invalidate(token)  # expired or revoked early: once more with a fresh one
             response = self._send_once(call, tokens.token(), stream)
         self.rate_limits.observe(response.headers)
-        raise_for_error(response)
+        raise_for_error(response, self.settings.base_url)
         return response
 
     def _send_once(self, call: ApiCall[Any], token: str | None, stream: bool) -> httpx.Response:
@@ -264,7 +264,7 @@ class AsyncTransport:
             tokens.invalidate(token)  # as `SyncTransport._send`
             response = await self._send_once(call, await tokens.atoken(), stream)
         self.rate_limits.observe(response.headers)
-        raise_for_error(response)
+        raise_for_error(response, self.settings.base_url)
         return response
 
     async def _send_once(self, call: ApiCall[Any], token: str | None, stream: bool) -> httpx.Response:

@@ -1,7 +1,9 @@
 """From an Airflow connection (ours, or an `openai` one made for the other provider) to `ClientSettings`.
 
 Empty fields fall back to the environment variables the OpenAI SDKs use, so a
-worker configured for the SDK works here unchanged.
+worker configured for the SDK works here unchanged. A host given without a path is the
+API's host, whose base URL is under /v1 (`http://127.0.0.1:8089` is read as
+`http://127.0.0.1:8089/v1`); a host with a path is taken as given.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def settings_from_connection(
         extra = conn.extra_dejson if conn is not None else {}
     # apache-airflow-providers-openai keeps its client options under one extra key.
     legacy = extra.get("openai_client_kwargs")
-    options = {**(legacy if isinstance(legacy, dict) else {}), **extra}
+    options = {**given(legacy if isinstance(legacy, dict) else {}), **given(extra)}
 
     def pick(name: str, *values: Any) -> Any:
         for value in values:
@@ -79,6 +81,20 @@ def settings_from_connection(
     )
 
 
+def given(extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The extras that hold a value: null, "" and blanks are absent.
+
+    Airflow 3's connection form sends every field it shows, a blank one as null, so a connection
+    saved from the UI holds `"timeout": null`, `"dashboard_url": null`... Read as absent, each falls
+    back to its environment variable or default as if it had never been written.
+    """
+    return {
+        key: value
+        for key, value in extra.items()
+        if value is not None and not (isinstance(value, str) and not value.strip())
+    }
+
+
 def _base_url(conn: Any) -> str | None:
     host = (conn.host or "").strip()
     if not host:
@@ -88,7 +104,20 @@ def _base_url(conn: Any) -> str | None:
         scheme, rest = url.split("://", 1)
         netloc, _, path = rest.partition("/")
         url = f"{scheme}://{netloc}:{conn.port}" + (f"/{path}" if path else "")
-    return url
+    return _under_api_path(url)
+
+
+def _under_api_path(url: str) -> str:
+    """`url` with the API's /v1 path when it has none: a connection's host is often given bare
+    (`api.openai.com`, `localhost:8089`), and every path of the API is then an "Invalid URL"."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from airflow_openai.client.errors import API_PATH
+
+    parts = urlsplit(url)
+    if parts.path.strip("/"):
+        return url
+    return urlunsplit(parts._replace(path=API_PATH))
 
 
 def _first_set(*values: Any) -> Any:

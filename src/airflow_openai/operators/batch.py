@@ -28,10 +28,15 @@ class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
     checked before anything is uploaded; past 50,000 requests or 100 MB it is split
     into several batches that run side by side.
 
+    Every row key and body field is checked against the API description (2.3.0), as the service
+    refuses unknown ones. A row (prompt dict or request line) carries fields of its own under
+    ``metadata`` (a dict: kept in its result row as ``metadata``, never sent) and parameters the API
+    added later under ``extra_body`` (merged into its body unchecked).
+
     Results are joined to their inputs by ``custom_id`` and written as JSONL to
     ``output_path`` (local or object storage), one row per request: ``custom_id``,
-    ``input``, ``status`` (``succeeded``/``failed``), ``content``, ``parsed`` (with
-    ``response_format``), ``response`` or ``error``. Every request submitted gets exactly one
+    ``input``, ``metadata`` (when the row has one), ``status`` (``succeeded``/``failed``), ``content``,
+    ``parsed`` (with ``response_format``), ``response`` or ``error``. Every request submitted gets exactly one
     row: one its batch returned no result for (checked against the batch's
     ``request_counts``) is a failed row with error code ``missing_result``. The task returns a
     small manifest: batch ids, counts (``total`` is the requests submitted), token usage and
@@ -47,6 +52,8 @@ class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
     :param endpoint: ``/v1/chat/completions``, ``/v1/embeddings`` or ``/v1/completions``.
     :param response_format: a pydantic model class or JSON schema: strict structured outputs,
         each answer validated (a row that does not validate is a failed row, with the reason).
+    :param extra_body: body parameters the API added after 2.3.0, merged into every request body
+        unchecked (as the openai SDK's ``extra_body``); a row's own ``extra_body`` wins over it.
     :param output_path: where the joined results go (default: under ``$AIRFLOW_HOME/openai_batches``).
     :param max_failed_fraction: the share of failed rows tolerated before the task fails (after saving results).
     :param resubmit_failed: resubmit, once, lines that expired or failed with a retryable error.
@@ -63,7 +70,12 @@ class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
         "metadata",
         "output_path",
     )
-    template_fields_renderers = {"requests": "json", "request_parameters": "json", "metadata": "json"}
+    template_fields_renderers = {
+        "requests": "json",
+        "request_parameters": "json",
+        "extra_body": "json",
+        "metadata": "json",
+    }
     operator_extra_links = (OpenAIBatchLink(),)
     ui_color = "#d9f2e6"
     kind_name = "batch"
@@ -80,6 +92,7 @@ class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
         system_prompt: str | None = None,
         request_parameters: Mapping[str, Any] | None = None,
         response_format: Any = None,
+        extra_body: Mapping[str, Any] | None = None,
         completion_window: str = "24h",
         metadata: Mapping[str, str] | None = None,
         output_path: str | None = None,
@@ -98,6 +111,7 @@ class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
             system_prompt=system_prompt,
             request_parameters=request_parameters,
             response_format=response_format,
+            extra_body=extra_body,
         )
         if not 0.0 <= max_failed_fraction <= 1.0:
             raise ValueError("max_failed_fraction is a share between 0 and 1")

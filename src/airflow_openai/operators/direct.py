@@ -14,9 +14,11 @@ class OpenAIDirectCallsOperator(RequestInputs, DirectCallsBase):
     the hour (the Batch API costs half as much and may take up to 24 hours).
 
     Takes what `OpenAIBatchOperator` takes (``prompts`` with ``model``, ``requests`` or a JSONL
-    ``input_file``; ``endpoint``; ``response_format``), checks it the same way before anything is
-    sent, and writes the same rows to ``output_path`` (``custom_id``, ``input``, ``status``,
-    ``content``, ``parsed``, ``response`` or ``error``); it returns the same manifest, without batch ids.
+    ``input_file``; ``endpoint``; ``response_format``; ``extra_body``), checks it the same way before
+    anything is sent (a row key or body field the API description does not define is refused: a
+    row's own fields go under its ``metadata``, never sent), and writes the same rows to
+    ``output_path`` (``custom_id``, ``input``, ``metadata``, ``status``, ``content``, ``parsed``,
+    ``response`` or ``error``); it returns the same manifest, without batch ids.
 
     As many requests are in flight as ``concurrency`` and the key's rate limits allow: the limits
     are read from the answers' ``x-ratelimit-*`` headers and each request waits for its share of
@@ -26,6 +28,8 @@ class OpenAIDirectCallsOperator(RequestInputs, DirectCallsBase):
     request is paid twice once its answer was written and none is lost. Runs in the worker:
     direct calls are not a wait, there is nothing to defer.
 
+    :param extra_body: body parameters the API added after 2.3.0, merged into every request body
+        unchecked (as the openai SDK's ``extra_body``); a row's own ``extra_body`` wins over it.
     :param output_path: where the joined results go (default: under ``$AIRFLOW_HOME/openai_direct``).
     :param concurrency: requests in flight at most (50).
     :param max_failed_fraction: the share of failed rows tolerated before the task fails (after saving results).
@@ -35,7 +39,7 @@ class OpenAIDirectCallsOperator(RequestInputs, DirectCallsBase):
     """
 
     template_fields: Sequence[str] = (*INPUT_TEMPLATE_FIELDS, "output_path")
-    template_fields_renderers = {"requests": "json", "request_parameters": "json"}
+    template_fields_renderers = {"requests": "json", "request_parameters": "json", "extra_body": "json"}
     ui_color = "#e6f2d9"
 
     def __init__(
@@ -49,6 +53,7 @@ class OpenAIDirectCallsOperator(RequestInputs, DirectCallsBase):
         system_prompt: str | None = None,
         request_parameters: Mapping[str, Any] | None = None,
         response_format: Any = None,
+        extra_body: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -61,6 +66,7 @@ class OpenAIDirectCallsOperator(RequestInputs, DirectCallsBase):
             system_prompt=system_prompt,
             request_parameters=request_parameters,
             response_format=response_format,
+            extra_body=extra_body,
         )
 
     def lineage_inputs(self) -> list[str]:

@@ -3,7 +3,12 @@
 A DAG author switching a task from `OpenAIBatchOperator` to `OpenAIDirectCallsOperator` (an
 answer needed within the hour, not the day) changes the class name and nothing else: `prompts`
 (with `model`, `system_prompt`, `request_parameters`), `requests` or a JSONL `input_file`, an
-`endpoint` and a `response_format`, refused with the same messages before anything is sent.
+`endpoint`, a `response_format` and an `extra_body`, refused with the same messages before
+anything is sent.
+
+Every body field is checked against the API description (2.3.0), since the service refuses one it
+does not know: `extra_body` is the way to send a parameter the API added later, merged into every
+body unchecked (as the openai SDK's `extra_body`); a row may bring its own (`batch.requests`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ INPUT_TEMPLATE_FIELDS = (
     "model",
     "system_prompt",
     "request_parameters",
+    "extra_body",
 )
 
 
@@ -35,6 +41,7 @@ class RequestInputs:
     system_prompt: str | None
     request_parameters: dict[str, Any]
     response_format: Any
+    extra_body: Any
 
     def take_inputs(
         self,
@@ -47,6 +54,7 @@ class RequestInputs:
         system_prompt: str | None,
         request_parameters: Mapping[str, Any] | None,
         response_format: Any,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Keep the inputs, refusing at DAG parse time what no run could send."""
         given = [
@@ -68,6 +76,9 @@ class RequestInputs:
         self.system_prompt = system_prompt
         self.request_parameters = dict(request_parameters or {})
         self.response_format = response_format
+        # Anything but a dict is kept as given, for the check to name its type (now, or once rendered).
+        self.extra_body = dict(extra_body) if isinstance(extra_body, Mapping) else extra_body
+        _check_parameters(self.request_parameters, self.extra_body)
 
     def request_lines(self) -> Iterator[tuple[dict[str, Any], Any]]:
         """Each checked request line (`custom_id`, `method`, `url`, `body`) with the input it came from."""
@@ -75,6 +86,7 @@ class RequestInputs:
         from airflow_openai.structured import StructuredOutput
 
         endpoint = batch_requests.check_endpoint(self.endpoint)
+        _check_parameters(self.request_parameters, self.extra_body, rendered=True)
         if self.prompts is not None:
             lines = batch_requests.from_prompts(
                 batch_requests.prompt_rows(self.prompts),
@@ -88,10 +100,37 @@ class RequestInputs:
             items = batch_requests.from_jsonl(_open_lines(self.input_file))
             lines = _default_model(batch_requests.from_requests(items, endpoint), self.model)
         structured = StructuredOutput.of(self.response_format)
-        for request, source in batch_requests.checked(lines, endpoint):
+        for request, source in batch_requests.checked(lines, endpoint, self.extra_body):
             if structured is not None:
                 request["body"]["response_format"] = structured.response_format()
             yield request, source
+
+
+def _check_parameters(request_parameters: Any, extra_body: Any, *, rendered: bool = False) -> None:
+    """`request_parameters` are parameters of chat completions (API 2.3.0) and `extra_body` a dict:
+    refused when the DAG is parsed, or once rendered when they hold a template.
+
+    A key of `request_parameters` the API does not define would fail every row at the service;
+    this names it, and says where it goes instead.
+    """
+    from airflow_openai.batch import requests as batch_requests
+
+    checked_now = rendered or not batch_requests.has_template(extra_body)
+    if checked_now and extra_body is not None and not isinstance(extra_body, Mapping):
+        raise batch_requests.InvalidBatchInput(
+            None, f"extra_body must be a dict of body parameters, not {type(extra_body).__name__}"
+        )
+    if rendered or not batch_requests.has_template(request_parameters):
+        taken = batch_requests.FIELDS["/v1/chat/completions"]
+        unknown = [str(key) for key in request_parameters if key not in taken]
+        if unknown:
+            raise batch_requests.InvalidBatchInput(
+                None,
+                f"request_parameters: {', '.join(map(repr, unknown))} "
+                f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'} of /v1/chat/completions "
+                f"(API {batch_requests.API_VERSION}), and the service refuses unknown ones; a parameter the API "
+                "added later goes in extra_body (sent unchecked)",
+            )
 
 
 def _default_model(

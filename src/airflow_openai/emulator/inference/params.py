@@ -1,7 +1,11 @@
 """The parameters of chat, completion and embedding requests, checked as the service checks them.
 
 Types are strict (`"two"` is not an integer, `true` is not a number) and ranges are the API's
-(`temperature` 0-2, `top_p` 0-1, `n` 1-128...). Unknown fields pass: the API adds some often.
+(`temperature` 0-2, `top_p` 0-1, `n` 1-128...). A field the API description (2.3.0) does not define
+for the endpoint is refused first, as the service refuses it: `Unrecognized request argument
+supplied: <name>`, with `param` naming it (`FIELDS`: the fields of each request model below). A
+field the API added after 2.3.0 passes only when the emulator is told to take it
+(`Emulator(accept_fields=[...])`, `--accept-field`; see `builtin_responder`).
 Rules that join fields (a `tool_choice` without `tools`...) are `param_rules`', and so are those
 that depend on the model (`dimensions` on a model without them), which only the emulator applies.
 A refusal is the API's 400 envelope naming the parameter; an unknown model is a 404
@@ -102,6 +106,11 @@ class _StreamOptions(BaseModel):
 
 class CreateChatCompletionRequest(_Sampling):
     messages: Annotated[list[_Message], Field(min_length=1)]
+    service_tier: Literal["auto", "default"] | None = None
+    functions: Annotated[list[_Function], Field(min_length=1, max_length=128)] | None = None
+    """Deprecated for `tools`, still taken."""
+    function_call: Literal["none", "auto"] | _Named | None = None
+    """Deprecated for `tool_choice`, still taken."""
     max_tokens: Annotated[int, Field(ge=1)] | None = None
     max_completion_tokens: Annotated[int, Field(ge=1)] | None = None
     logprobs: bool | None = None
@@ -139,6 +148,19 @@ MODELS: dict[str, type[_Params]] = {
     "/v1/completions": CreateCompletionRequest,
     "/v1/embeddings": CreateEmbeddingRequest,
 }
+FIELDS: dict[str, frozenset[str]] = {
+    url: frozenset(field.alias or name for name, field in model.model_fields.items())
+    for url, model in MODELS.items()
+}
+"""The body fields the API description (2.3.0) defines, per endpoint: the service refuses any other."""
+UNRECOGNIZED = "Unrecognized request argument supplied: {name}"
+"""The service's words for a body field it does not know (a 400 `invalid_request_error`)."""
+
+
+def unrecognized_fields(url: str, body: dict[str, Any], accepted: frozenset[str] = frozenset()) -> list[str]:
+    """The fields of `body`, in its order, that `url` does not define and `accepted` does not name."""
+    known = FIELDS.get(url, frozenset())
+    return [name for name in body if name not in known and name not in accepted]
 
 
 def error(status: int, message: str, param: str | None, code: str | None) -> tuple[int, dict[str, Any]]:
@@ -147,8 +169,9 @@ def error(status: int, message: str, param: str | None, code: str | None) -> tup
     }
 
 
-def check(url: str, body: Any) -> tuple[int, dict[str, Any]] | None:
-    """None when `body` is a request the API would run at `url`, else its error answer."""
+def check(url: str, body: Any, accepted: frozenset[str] = frozenset()) -> tuple[int, dict[str, Any]] | None:
+    """None when `body` is a request the API would run at `url`, else its error answer. `accepted`
+    names fields the API added after 2.3.0 that are taken unchecked (see `builtin_responder`)."""
     if not isinstance(body, dict):
         return error(400, "The request body must be a JSON object.", None, "invalid_type")
     model = MODELS.get(url)
@@ -162,7 +185,7 @@ def check(url: str, body: Any) -> tuple[int, dict[str, Any]] | None:
             None,
             "invalid_json",
         )
-    refused = _parameter_refusal(model, url, body)
+    refused = _parameter_refusal(model, url, body, accepted)
     if refused is not None:
         return refused
     name = body["model"]
@@ -184,7 +207,8 @@ _TAGS = {"str", "int", "float", "bool", "none", "is-instance", "json-or-python",
 
 def invalid_parameter(url: str, body: Any) -> tuple[str | None, str] | None:
     """The first parameter of `body` the API would refuse for `url`, as (param, the API's message);
-    None when every type and range is right. Model names are not judged here.
+    None when every field is one `url` takes and every type and range is right. Model names are
+    not judged here.
 
     `OpenAIBatchOperator` checks each batch line with this before anything is uploaded, so the
     provider and the emulator read the spec's request schemas the same way.
@@ -197,9 +221,15 @@ def invalid_parameter(url: str, body: Any) -> tuple[str | None, str] | None:
     return envelope["param"], envelope["message"]
 
 
-def _parameter_refusal(model: type[_Params], url: str, body: Any) -> tuple[int, dict[str, Any]] | None:
-    """The API's answer to the first wrong type, range or combination in `body`; None when all are right.
-    One rule for the emulator's answers (`check`) and the operator's checks (`invalid_parameter`)."""
+def _parameter_refusal(
+    model: type[_Params], url: str, body: Any, accepted: frozenset[str] = frozenset()
+) -> tuple[int, dict[str, Any]] | None:
+    """The API's answer to the first unknown field, wrong type, range or combination in `body`; None
+    when all are right. One rule for the emulator's answers (`check`) and the operator's checks
+    (`invalid_parameter`). Unknown fields come first: the service refuses them before reading values."""
+    unknown = unrecognized_fields(url, body, accepted) if isinstance(body, dict) else []
+    if unknown:
+        return error(400, UNRECOGNIZED.format(name=unknown[0]), unknown[0], None)
     try:
         model.model_validate(body)
     except ValidationError as exc:

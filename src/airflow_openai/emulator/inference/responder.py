@@ -10,6 +10,7 @@ see `transcription`), so a responder of one's own can choose what a transcriptio
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from typing import Any
 
 from airflow_openai.emulator.core.answers import ENDPOINTS, Responder
@@ -30,9 +31,32 @@ def _error(message: str, param: str | None = None, status: int = 400) -> tuple[i
 
 def default_responder(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """The emulator's built-in model: refuses what the API would (see `params`), then answers."""
+    return _answer(url, body, frozenset())
+
+
+def builtin_responder(accepted_fields: Iterable[str] = ()) -> Responder:
+    """The built-in model, taking besides the fields of the API description (2.3.0) those named in
+    `accepted_fields`, unchecked and unused (`Emulator(accept_fields=[...])`, `--accept-field`).
+
+    The service refuses a body field it does not know (`Unrecognized request argument supplied`),
+    and so does the emulator: a parameter the API added after 2.3.0, which a DAG sends through the
+    operators' `extra_body`, is answered here only when named. With none named this is
+    `default_responder`.
+    """
+    accepted = frozenset(accepted_fields)
+    if not accepted:
+        return default_responder
+
+    def answer(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return _answer(url, body, accepted)
+
+    return answer
+
+
+def _answer(url: str, body: dict[str, Any], accepted: frozenset[str]) -> tuple[int, dict[str, Any]]:
     if url in TRANSCRIBING:
         return 200, {"text": heard_text(url, body)}
-    problem = params.check(url, body)
+    problem = params.check(url, body, accepted)
     if problem is not None:
         return problem
     model = body["model"]
