@@ -27,6 +27,7 @@ from airflow_openai.emulator.batches import routes_control as batches_control
 from airflow_openai.emulator.batches import routes_dashboard as batch_dashboard
 from airflow_openai.emulator.core import access_tokens
 from airflow_openai.emulator.core import routes_dashboard as dashboard_index
+from airflow_openai.emulator.core import routes_index as control_index
 from airflow_openai.emulator.core.errors import EmulatorError, unauthorized
 from airflow_openai.emulator.core.faults import Fault
 from airflow_openai.emulator.core.lost_answers import (
@@ -114,6 +115,7 @@ def create_app(state: EmulatorState) -> Any:
     ):
         api.include_router(router, prefix="/v1")
     for router in (
+        control_index.router,
         control.router,
         inference_control.router,
         image_files.router,

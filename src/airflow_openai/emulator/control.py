@@ -31,12 +31,14 @@ router = APIRouter(prefix="/_emulator")
 
 @router.post("/reset")
 async def reset(state: EmulatorState = Depends(emulator)) -> Any:
+    """Forget every object, fault, limit and token, and set the clock back to real time (at its speed)."""
     state.reset()
     return {"reset": True}
 
 
 @router.post("/seed")
 async def seed(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    """Make the ids generated from now on repeatable: `{"seed": 42}`."""
     seed = parse(SeedRequest, body).seed
     state.ids.seed(seed)
     return {"seed": seed}
@@ -44,11 +46,14 @@ async def seed(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(
 
 @router.get("/clock")
 async def clock(state: EmulatorState = Depends(emulator)) -> Any:
+    """The emulated time (`now`, Unix seconds), the clock's `speed` and how long a batch line takes."""
     return {"now": state.clock.now(), "speed": state.clock.speed, "seconds_per_line": state.seconds_per_line}
 
 
 @router.post("/clock")
 async def set_clock(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    """Change the clock: `{"speed": 60}` (emulated seconds per real second), `{"advance": 86400}` (jump
+    ahead), `{"seconds_per_line": 0.06}` (a batch line's emulated time)."""
     change = parse(ClockRequest, body)
     if change.speed is not None:
         state.clock.set_speed(change.speed)
@@ -61,6 +66,9 @@ async def set_clock(body: dict[str, Any] = Body(...), state: EmulatorState = Dep
 
 @router.post("/faults")
 async def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    """Inject a fault for the next `count` requests matching `path` and `method` (globs): a `status` with
+    `retry_after`, `latency_ms`, `drop`, `after` (the service acts, then the answer is lost),
+    `truncate_after`."""
     checked = parse(FaultRequest, body)
     try:
         fault = Fault(**checked.model_dump())
@@ -72,6 +80,8 @@ async def add_fault(body: dict[str, Any] = Body(...), state: EmulatorState = Dep
 
 @router.get("/faults")
 async def list_faults(state: EmulatorState = Depends(emulator)) -> Any:
+    """The faults still pending, the requests-per-minute cap and the failures planned for fine-tuning jobs,
+    vector store files and runs."""
     return {
         "faults": state.faults.listing(),
         "requests_per_minute": state.faults.requests_per_minute,
@@ -83,12 +93,15 @@ async def list_faults(state: EmulatorState = Depends(emulator)) -> Any:
 
 @router.delete("/faults")
 async def clear_faults(state: EmulatorState = Depends(emulator)) -> Any:
+    """Drop every pending fault and planned failure; lift the requests-per-minute cap and the slow link."""
     state.faults.clear()
     return {"faults": []}
 
 
 @router.post("/rate_limit")
 async def rate_limit(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    """Cap every `/v1` route at `requests_per_minute` (429 with `x-ratelimit-*` headers past it); null lifts
+    it."""
     rpm = parse(RateLimitRequest, body).requests_per_minute
     state.faults.requests_per_minute = int(rpm) if rpm else None
     return {"requests_per_minute": state.faults.requests_per_minute}

@@ -5,12 +5,12 @@ airflow-openai-emulator --host 127.0.0.1 --port 8089 --data-dir /tmp/emu --speed
 
 from __future__ import annotations
 
-import argparse
 import logging
 import socket
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,11 @@ import httpx
 import uvicorn
 
 from airflow_openai.emulator.app import create_app
+from airflow_openai.emulator.core import command_line
 from airflow_openai.emulator.core.answers import Responder
 from airflow_openai.emulator.core.request_log import matching
 from airflow_openai.emulator.core.state import EmulatorState
-from airflow_openai.emulator.inference.responder import default_responder, load_responder, upstream_responder
+from airflow_openai.emulator.inference.responder import builtin_responder, load_responder, upstream_responder
 
 DEFAULT_SPEED = 60.0
 PROJECT_KEY = "sk-emulator-project-key-0000000000000000"
@@ -33,6 +34,12 @@ class Emulator:
 
     ``with Emulator() as emu:`` gives ``emu.base_url`` (ends in ``/v1``) and keys it
     accepts; the control-plane helpers (``advance``, ``fault``, ``force_batch``...) act on it.
+
+    Model calls (direct, and batch lines) with a body field the API description (2.3.0) does not
+    define are refused as the service refuses them (400, ``Unrecognized request argument supplied:
+    <name>``); ``accept_fields`` names fields the built-in model takes anyway, for a DAG that sends
+    a parameter the API added later (the operators' ``extra_body``). A ``responder`` of one's own
+    decides for itself, so the two exclude each other.
     """
 
     def __init__(
@@ -44,11 +51,17 @@ class Emulator:
         port: int = 0,
         responder: Responder | None = None,
         seed: int | None = None,
+        accept_fields: Iterable[str] = (),
     ) -> None:
+        accept_fields = tuple(accept_fields)
+        if responder is not None and accept_fields:
+            raise ValueError(
+                "accept_fields is for the built-in model: a responder of your own decides for itself"
+            )
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="openai-emulator-")
         self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
         self.state = EmulatorState.open(
-            self.data_dir, speed=speed, responder=responder or default_responder, seed=seed
+            self.data_dir, speed=speed, responder=responder or builtin_responder(accept_fields), seed=seed
         )
         self.host = host
         self.port = port or _free_port(host)
@@ -314,46 +327,31 @@ def _free_port(host: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="airflow-openai-emulator", description="A local OpenAI platform API for tests and demos."
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8089)
-    parser.add_argument("--data-dir", required=True, help="where objects (SQLite) and file contents are kept")
-    parser.add_argument(
-        "--speed", type=float, default=DEFAULT_SPEED, help="emulated seconds per real second (1 = real time)"
-    )
-    parser.add_argument("--seed", type=int, default=None, help="make generated ids repeatable")
-    parser.add_argument(
-        "--responder",
-        default=None,
-        help="module:function answering each request (endpoint, body) -> (status, body)",
-    )
-    parser.add_argument(
-        "--upstream", default=None, help="forward each request to this OpenAI-compatible base URL instead"
-    )
-    parser.add_argument("--upstream-key", default=None, help="bearer key for --upstream")
-    parser.add_argument(
-        "--link-mb-per-second",
-        type=float,
-        default=None,
-        help="carry each request body no faster than this, as one connection over a long-distance link",
-    )
+    parser = command_line.parser(default_speed=DEFAULT_SPEED)
     args = parser.parse_args(argv)
     if args.responder and args.upstream:
         parser.error("--responder and --upstream exclude each other")
+    if args.accept_field and (args.responder or args.upstream):
+        parser.error(
+            "--accept-field is for the built-in model: --responder and --upstream decide for themselves"
+        )
     responder = load_responder(args.responder) if args.responder else None
     if args.upstream:
         responder = upstream_responder(args.upstream, args.upstream_key)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     state = EmulatorState.open(
-        Path(args.data_dir), speed=args.speed, responder=responder or default_responder, seed=args.seed
+        Path(args.data_dir),
+        speed=args.speed,
+        responder=responder or builtin_responder(args.accept_field),
+        seed=args.seed,
     )
     if args.link_mb_per_second:
         state.faults.link_bytes_per_second = args.link_mb_per_second * 1e6
+    root = f"http://{args.host}:{args.port}"
     print(
-        f"OpenAI emulator on http://{args.host}:{args.port}/v1 (data in {args.data_dir}, speed x{args.speed:g})",
+        f"OpenAI emulator on {root}/v1 (data in {args.data_dir}, speed x{args.speed:g}); "
+        f"control plane {root}/_emulator/, dashboard {root}/_emulator/dashboard",
         flush=True,
     )
     uvicorn.run(

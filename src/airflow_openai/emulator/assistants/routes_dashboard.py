@@ -72,6 +72,7 @@ def _threads(state: EmulatorState) -> list[tuple[Obj, list[Obj]]]:
 
 @router.get("/threads", response_class=HTMLResponse)
 async def thread_list(state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+    """Every thread, with its latest run's status and its runs counted."""
     found = await run_in_threadpool(_threads, state)
     rows = [
         (
@@ -98,6 +99,7 @@ def _thread(state: EmulatorState, thread_id: str) -> tuple[Obj, list[Obj], list[
 
 @router.get("/threads/{thread_id}", response_class=HTMLResponse)
 async def thread_page(thread_id: str, state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+    """A thread: its messages and its runs."""
     found = await run_in_threadpool(_thread, state, thread_id)
     if found is None:
         return not_found(state, "thread", thread_id, LIST)

@@ -22,6 +22,8 @@ router = APIRouter(prefix="/_emulator")
 async def force_batch(
     batch_id: str, body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
 ) -> Any:
+    """Move a batch to `{"status"}` now (`in_progress`, `finalizing`, `completed`, `failed`, `expired`,
+    `cancelled`...)."""
     batch = state.store.get("batch", batch_id)
     if batch is None:
         raise not_found("batch", batch_id)

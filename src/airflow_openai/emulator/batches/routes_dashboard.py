@@ -73,6 +73,7 @@ SECTION = Section("Batches", "batches", "Batch API jobs, their lines run on the 
 
 @router.get("/batches", response_class=HTMLResponse)
 async def batch_list(ids: str | None = None, state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+    """Every batch; `?ids=a,b` shows only those (a task's link to several batches)."""
     wanted = [batch_id for batch_id in (ids or "").split(",") if batch_id]
     if wanted:
         found = [state.store.get(KIND, batch_id) for batch_id in wanted]
@@ -89,6 +90,7 @@ async def batch_list(ids: str | None = None, state: EmulatorState = Depends(emul
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
 async def batch_page(batch_id: str, state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+    """A batch: progress, ETA, its files and its failed lines counted by error code."""
     obj = state.store.get(KIND, batch_id)
     if obj is None:
         return not_found(state, "batch", batch_id, LIST)

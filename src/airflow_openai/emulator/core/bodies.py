@@ -92,8 +92,34 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def parse(model: type[M], body: Any) -> M:
-    """`body` as a `model`, or a 400 in the API's envelope naming the first bad parameter."""
+    """`body` as a `model`, or a 400 in the API's envelope naming the first bad parameter. A string
+    holding a lone surrogate (a `\\ud800` escape without its pair) is refused first, as the API's
+    JSON parser refuses it: kept, it could not be written back into an answer."""
+    if has_lone_surrogate(body):
+        raise bad_request(LONE_SURROGATE, code="invalid_json")
     return strict.parse(model, body, validation_error)
+
+
+LONE_SURROGATE = (
+    "We could not parse the JSON body of your request: it holds a lone surrogate (a \\ud800-\\udfff "
+    "escape without its pair), which is not Unicode text."
+)
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether a JSON value holds a string with an unpaired surrogate, which Python's parser lets
+    through from a `\\ud800` escape but the API's parser refuses."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_lone_surrogate(item) for item in value)
+    return False
 
 
 def validation_error(exc: ValidationError) -> EmulatorError:

@@ -39,6 +39,7 @@ def router(sections: Sequence[Section]) -> APIRouter:
 
     @api.get("", response_class=HTMLResponse)
     async def index(state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+        """The dashboard's index: every service's objects counted by status, and the clock."""
         tallies = await run_in_threadpool(lambda: [section.tally(state) for section in sections])
         cards = "".join(_card(section, tally) for section, tally in zip(sections, tallies, strict=True))
         live = any(tally[status] for tally in tallies for status in LIVE)
@@ -47,6 +48,7 @@ def router(sections: Sequence[Section]) -> APIRouter:
 
     @api.get("/style.css")
     async def stylesheet() -> Response:
+        """The stylesheet every dashboard page links."""
         return Response(STYLESHEET, media_type="text/css", headers={"cache-control": "max-age=60"})
 
     return api

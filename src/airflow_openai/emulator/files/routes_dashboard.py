@@ -64,6 +64,7 @@ SECTION = Section(
 
 @router.get("/files", response_class=HTMLResponse)
 async def file_list(state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+    """Every file, with its purpose and size."""
     files = state.store.all(KIND)
     rows = [
         (
@@ -129,6 +130,7 @@ def _preview(state: EmulatorState, file_id: str) -> str | None:
 
 @router.get("/files/{file_id}", response_class=HTMLResponse)
 async def file_page(file_id: str, state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+    """A file: its fields, what uses it, and its content."""
     obj = state.store.get(KIND, file_id)
     if obj is None:
         return not_found(state, "file", file_id, LIST)

@@ -26,6 +26,7 @@ router = APIRouter(prefix="/_emulator")
 async def force_fine_tuning(
     job_id: str, body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)
 ) -> Any:
+    """Move a fine-tuning job to `{"status"}` now (`queued`, `running`, `succeeded`, `failed`, `cancelled`)."""
     job = state.store.get(fine_tuning_lifecycle.KIND, job_id)
     if job is None:
         raise not_found("fine-tuning job", job_id)

@@ -69,6 +69,7 @@ SECTION = Section(
 
 @router.get("/finetune", response_class=HTMLResponse)
 async def job_list(state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+    """Every fine-tuning job, with its status and model."""
     jobs = [await run_in_threadpool(_current, state, obj) for obj in state.store.all(lifecycle.KIND)]
     rows = [
         (
@@ -89,6 +90,7 @@ async def job_list(state: EmulatorState = Depends(emulator)) -> HTMLResponse:
 
 @router.get("/finetune/{job_id}", response_class=HTMLResponse)
 async def job_page(job_id: str, state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+    """A fine-tuning job: its events, checkpoints, files and loss chart."""
     obj = state.store.get(lifecycle.KIND, job_id)
     if obj is None:
         return not_found(state, "fine-tuning job", job_id, LIST)

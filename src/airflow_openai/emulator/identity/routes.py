@@ -22,6 +22,8 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 @router.post("/oauth/token")
 async def token(request: Request, state: EmulatorState = Depends(emulator)) -> Any:
+    """The workload identity token exchange (`https://auth.openai.com/oauth/token` on the service): a
+    subject token for an access token."""
     try:
         fields = _fields(request.headers.get("content-type", ""), await request.body())
         answer = await run_in_threadpool(exchange, state, fields)

@@ -35,6 +35,8 @@ class IdentityRequest(Forbidding):
 
 @router.post("/identity")
 async def configure(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    """Configure the token exchange: `{"identity_provider_id", "service_account_id",
+    "token_lifetime_seconds"}` (null: any id; 3600 real seconds)."""
     request = parse(IdentityRequest, body)
     return token_exchange.configure(
         state, request.identity_provider_id, request.service_account_id, request.token_lifetime_seconds
@@ -43,10 +45,12 @@ async def configure(body: dict[str, Any] = Body(...), state: EmulatorState = Dep
 
 @router.get("/identity")
 async def identity(state: EmulatorState = Depends(emulator)) -> Any:
+    """The token exchange's configuration and the tokens issued and live."""
     return token_exchange.describe(state)
 
 
 @router.post("/identity/expire")
 async def expire(state: EmulatorState = Depends(emulator)) -> Any:
+    """Expire every access token issued so far (the next call with one gets a 401)."""
     expired = token_exchange.expire_all(state)
     return {**token_exchange.describe(state), "expired": expired}

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from airflow_openai.emulator.core.bodies import LONE_SURROGATE, has_lone_surrogate
 from airflow_openai.emulator.core.model_names import known_model
 from airflow_openai.emulator.inference import param_rules
 
@@ -180,8 +181,7 @@ def check(url: str, body: Any, accepted: frozenset[str] = frozenset()) -> tuple[
     if has_lone_surrogate(body):
         return error(
             400,
-            "We could not parse the JSON body of your request: it holds a lone surrogate (a \\ud800-\\udfff "
-            "escape without its pair), which is not Unicode text.",
+            LONE_SURROGATE,
             None,
             "invalid_json",
         )
@@ -342,19 +342,3 @@ def _refusal(exc: ValidationError) -> tuple[int, dict[str, Any]]:
 
 refusal_of = _refusal
 """The API's 400 for a validation error, for the bodies of inference's other endpoints (`strict_bodies`)."""
-
-
-def has_lone_surrogate(value: Any) -> bool:
-    """Whether a JSON value holds a string with an unpaired surrogate, which Python's parser lets
-    through from a `\\ud800` escape but the API's parser refuses."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, dict):
-        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_lone_surrogate(item) for item in value)
-    return False

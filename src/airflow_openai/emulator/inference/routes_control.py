@@ -39,6 +39,8 @@ class LatencyRequest(Forbidding):
 
 @router.post("/rate_limits")
 async def set_rate_limits(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    """Rate-limit model calls per key as the service does: `{"requests_per_minute", "tokens_per_minute",
+    "key"}` (every key, or only `key`); null lifts a limit."""
     request = parse(RateLimitsRequest, body)
     limits = state.in_memory(RateLimits)
     limits.set(Limits(request.requests_per_minute, request.tokens_per_minute), request.key)
@@ -47,11 +49,13 @@ async def set_rate_limits(body: dict[str, Any] = Body(...), state: EmulatorState
 
 @router.get("/rate_limits")
 async def rate_limits(state: EmulatorState = Depends(emulator)) -> Any:
+    """The model calls' rate limits per key, and the added latency."""
     return state.in_memory(RateLimits).listing()
 
 
 @router.delete("/rate_limits")
 async def lift_rate_limits(state: EmulatorState = Depends(emulator)) -> Any:
+    """Lift every model-call rate limit (the latency stays)."""
     limits = state.in_memory(RateLimits)
     limits.lift()
     return limits.listing()
@@ -59,6 +63,7 @@ async def lift_rate_limits(state: EmulatorState = Depends(emulator)) -> Any:
 
 @router.post("/latency")
 async def set_latency(body: dict[str, Any] = Body(...), state: EmulatorState = Depends(emulator)) -> Any:
+    """Add `{"latency_ms"}` to every model call admitted (0 removes it)."""
     limits = state.in_memory(RateLimits)
     limits.latency_ms = parse(LatencyRequest, body).latency_ms
     return limits.listing()

@@ -17,6 +17,7 @@ router = APIRouter(prefix="/_emulator/images")
 
 @router.get("/{name}")
 async def image_file(name: str, state: EmulatorState = Depends(emulator)) -> Any:
+    """An image answered as a URL by `/v1/images/*`, served without a key."""
     image = state.in_memory(ImageFiles).get(name)
     if image is None:
         raise EmulatorError(404, f"No such image: '{name}' (images are kept until reset, the latest 256)")

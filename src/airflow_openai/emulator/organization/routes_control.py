@@ -38,6 +38,8 @@ router = APIRouter(prefix="/_emulator/organization")
 
 @router.post("/invites/{invite_id}/accept")
 async def accept_invite(invite_id: str, state: State) -> Any:
+    """The invitee accepts the invite: a new organization user, with `invite.accepted` and `user.added`
+    logged."""
     invite, user = await run_in_threadpool(people.accept_invite, state, invite_id)
     return {"invite": invite, "user": user}
 
@@ -74,12 +76,16 @@ def _write_event(state: EmulatorState, request: AuditEventRequest) -> Obj:
 
 @router.post("/audit_logs")
 async def write_audit_event(body: JsonBody, state: State) -> Any:
+    """Write an audit log entry as if it had happened: `{"type", "email", "project_id", "payload",
+    "effective_at"}`."""
     request = parse(AuditEventRequest, body)
     return await run_in_threadpool(_write_event, state, request)
 
 
 @router.post("/activity")
 async def seed_organization_activity(body: JsonBody, state: State) -> Any:
+    """Fill the audit log's past: `{"hours", "events_per_hour", "seed"}` of logins, logouts, key and
+    settings changes."""
     request = parse(ActivityRequest, body)
     return await run_in_threadpool(
         lambda: seed_activity(

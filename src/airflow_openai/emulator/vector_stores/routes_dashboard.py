@@ -79,6 +79,7 @@ def source_path(attachment: Obj) -> str:
 
 @router.get("/vector_stores", response_class=HTMLResponse)
 async def store_list(state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+    """Every vector store, with its file counts."""
     stores = await run_in_threadpool(_stores, state)
     rows = [
         (
@@ -111,6 +112,7 @@ def _store_files_batches(state: EmulatorState, store_id: str) -> tuple[Obj, list
 
 @router.get("/vector_stores/{vector_store_id}", response_class=HTMLResponse)
 async def store_page(vector_store_id: str, state: EmulatorState = Depends(emulator)) -> HTMLResponse:
+    """A vector store: its files by source path and its file batches."""
     found = await run_in_threadpool(_store_files_batches, state, vector_store_id)
     if found is None:
         return not_found(state, "vector store", vector_store_id, LIST)
