@@ -214,7 +214,7 @@ class OpenAIOrganizationSnapshotOperator(OpenAIBaseOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         days = _days(self.unused_key_days)
         require_admin_key(self.hook, "Taking an organization snapshot")
-        output = self.output_path or self._default_path(context)
+        output = self.output_location(context, local_folder=LOCAL_FOLDER, suffix=".jsonl")
         check_output_writable(output, nothing="nothing was requested")
 
         def read() -> Any:
@@ -269,13 +269,6 @@ class OpenAIOrganizationSnapshotOperator(OpenAIBaseOperator):
         if not isinstance(result, dict):
             return None
         return TaskReport(outputs=[result["path"]], facts={"path": result["path"]})
-
-    def _default_path(self, context: Any) -> str:
-        from airflow_openai.operators.output import default_output_path
-
-        return default_output_path(
-            context, self.hook.settings.output_root, local_folder=LOCAL_FOLDER, suffix=".jsonl", log=self.log
-        )
 
 
 def _days(value: Any) -> int | None:

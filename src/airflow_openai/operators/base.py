@@ -59,6 +59,28 @@ class OpenAIBaseOperator(LineageMixin, BaseOperator):
 
         return OpenAIHook(self.openai_conn_id)
 
+    _default_output: str | None = None
+
+    def output_location(self, context: Any, *, local_folder: str, suffix: str) -> str:
+        """`output_path` when the DAG names one, else a place under the output root (see
+        `default_output_path`): worked out once per process, its warning said once per task (a
+        deferred task's resumption does not say it again)."""
+        given = getattr(self, "output_path", None)
+        if given:
+            return str(given)
+        if self._default_output is None:
+            from airflow_openai.operators.output import default_output_path
+
+            self._default_output = default_output_path(
+                context,
+                self.hook.settings.output_root,
+                local_folder=local_folder,
+                suffix=suffix,
+                log=self.log,
+                warn=not getattr(self, "resumed", False),
+            )
+        return self._default_output
+
     def lineage_report(self, result: Any) -> TaskReport | None:
         """What this run read, wrote, created and spent, from what it returns; None: nothing to tell."""
         return None

@@ -125,7 +125,6 @@ class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
         self.wait_for_completion = wait_for_completion
         self._workdir: Path | None = None
         self._prepared_input: Any = None
-        self._resolved_output: str | None = None
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -315,25 +314,8 @@ class OpenAIBatchOperator(RequestInputs, OpenAIJobOperator):
         return manifest
 
     def _output_path(self, context: Any) -> str:
-        """Where the results go, worked out once per process (the output probe asks first)."""
-        if self._resolved_output is None:
-            self._resolved_output = self._resolve_output_path(context)
-        return self._resolved_output
-
-    def _resolve_output_path(self, context: Any) -> str:
-        """`output_path`, else a file under the output root (see `default_output_path`)."""
-        from airflow_openai.operators.output import default_output_path
-
-        if self.output_path:
-            return str(self.output_path)
-        return default_output_path(
-            context,
-            self.hook.settings.output_root,
-            local_folder="openai_batches",
-            suffix=".jsonl",
-            log=self.log,
-            warn=not self.resumed,
-        )
+        """Where the results go (the output probe asks first)."""
+        return self.output_location(context, local_folder="openai_batches", suffix=".jsonl")
 
 
 def _check_plain_parameters(**parameters: Any) -> None:

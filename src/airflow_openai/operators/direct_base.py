@@ -219,17 +219,7 @@ class DirectCallsBase(OpenAIBaseOperator):
         return manifest
 
     def _output_path(self, context: Any) -> str:
-        from airflow_openai.operators.output import default_output_path
-
-        if self.output_path:
-            return str(self.output_path)
-        return default_output_path(
-            context,
-            self.hook.settings.output_root,
-            local_folder="openai_direct",
-            suffix=".jsonl",
-            log=self.log,
-        )
+        return self.output_location(context, local_folder="openai_direct", suffix=".jsonl")
 
     def _journal_path(self, context: Any, output: str) -> Path:
         """Beside a local output; else on this worker's disk, named after the task and its output."""

@@ -124,7 +124,6 @@ class OpenAIFineTuningJobOperator(OpenAIJobOperator):
         self.check_data = check_data
         self.wait_for_completion = wait_for_completion
         self._report: dict[str, Any] | None = None
-        self._folder: str | None = None
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -351,18 +350,5 @@ class OpenAIFineTuningJobOperator(OpenAIJobOperator):
         }
 
     def _output_folder(self, context: Any) -> str:
-        """The metrics folder, worked out once per process (and its warning said once per task)."""
-        from airflow_openai.operators.output import default_output_path
-
-        if self.output_path:
-            return str(self.output_path)
-        if self._folder is None:
-            self._folder = default_output_path(
-                context,
-                self.hook.settings.output_root,
-                local_folder="openai_fine_tuning",
-                suffix="",
-                log=self.log,
-                warn=not self.resumed,
-            )
-        return self._folder
+        """The metrics folder."""
+        return self.output_location(context, local_folder="openai_fine_tuning", suffix="")
